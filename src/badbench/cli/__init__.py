@@ -1,0 +1,1 @@
+"""The ``badbench`` command line (typer + rich). One module per command group."""

@@ -19,14 +19,25 @@ class DataError(BadbenchError):
         message: what is wrong.
         path: the file (or directory) at fault, if any.
         field: the field, column or key at fault, if any.
+        line: the 1-based line number in ``path`` (JSONL/CSV records), if any.
     """
 
-    def __init__(self, message: str, *, path: str | Path | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ):
         self.path = Path(path) if path is not None else None
         self.field = field
+        self.line = line
         where = []
         if self.path is not None:
-            where.append(str(self.path))
+            where.append(str(self.path) if line is None else f"{self.path}:{line}")
+        elif line is not None:
+            where.append(f"line {line}")
         if field is not None:
             where.append(f"field '{field}'")
         prefix = f"{': '.join(where)}: " if where else ""

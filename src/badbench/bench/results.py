@@ -326,7 +326,7 @@ def load_jsonl(path: str | Path, record: type[R]) -> list[R]:
                 out.append(record.model_validate_json(line))
             except PydanticValidationError as e:
                 raise SchemaError(
-                    f"line {lineno}: invalid {record.__name__}: {e}", path=path
+                    f"invalid {record.__name__}: {e}", path=path, line=lineno
                 ) from None
     return out
 

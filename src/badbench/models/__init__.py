@@ -1,1 +1,34 @@
-"""TODO."""
+"""Reward models: the :class:`RewardModel` interface, the registry by name, and baselines."""
+
+from __future__ import annotations
+
+from badbench.models.base import RewardModel, RewardOutput, episode_length, evenly_spaced
+from badbench.models.baselines import OracleModel, RandomModel, TimeModel  # noqa: I001 (registers)
+from badbench.models.check import check_model
+from badbench.models.registry import (
+    MODELS,
+    Registry,
+    config_hash,
+    create_model,
+    model_key,
+    parse_model_spec,
+    register_model,
+)
+
+__all__ = [
+    "MODELS",
+    "OracleModel",
+    "RandomModel",
+    "Registry",
+    "RewardModel",
+    "RewardOutput",
+    "TimeModel",
+    "check_model",
+    "config_hash",
+    "create_model",
+    "episode_length",
+    "evenly_spaced",
+    "model_key",
+    "parse_model_spec",
+    "register_model",
+]

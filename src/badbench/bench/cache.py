@@ -1,0 +1,183 @@
+"""The score cache: each model output on disk as soon as it exists, safe against kill -9.
+
+One append-only JSONL file per model configuration, ``<cache_dir>/<config_hash>.jsonl``, with
+one line per scored episode, keyed by the episode's content key (see
+:func:`badbench.bench.runner.episode_key`). A sidecar ``<config_hash>.json`` records the
+model's name and options so a cache directory is readable by people.
+
+Crash safety: each line is written with a single ``write`` under an exclusive ``flock``, then
+flushed and ``fsync``-ed before the runner moves on. A process killed mid-write leaves at most one
+torn last line; opening the cache drops it (truncating the file back to the last complete line),
+so nothing complete is lost and nothing is duplicated. Two processes appending to one cache file
+do not interleave lines; an entry already present is never appended again by this object.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from badbench.errors import DataError
+from badbench.models.base import RewardOutput
+
+
+@dataclass(frozen=True)
+class CachedScore:
+    """One cached model output.
+
+    Attributes:
+        key: the episode's content key.
+        episode_id: the episode's id (for people reading the file).
+        output: the model's output.
+        seconds: model wall time spent on the episode when it was scored.
+    """
+
+    key: str
+    episode_id: str
+    output: RewardOutput
+    seconds: float
+
+
+class ScoreCache:
+    """Append-only, fsync-ed cache of one model configuration's outputs.
+
+    Args:
+        cache_dir: directory of cache files (created if needed).
+        config_hash: the model configuration's hash (:func:`badbench.models.config_hash`).
+        describe: JSON-able description of the model, written once to the sidecar file.
+        fsync: fsync after every append (turn off only for throwaway runs).
+    """
+
+    def __init__(
+        self,
+        cache_dir: str | Path,
+        config_hash: str,
+        *,
+        describe: dict[str, Any] | None = None,
+        fsync: bool = True,
+    ) -> None:
+        self.dir = Path(cache_dir)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.dir / f"{config_hash}.jsonl"
+        self.fsync = fsync
+        self._entries: dict[str, CachedScore] = {}
+        self._fh = open(self.path, "a+b")  # noqa: SIM115 (kept open for appends)
+        self._load()
+        if describe is not None:
+            side = self.dir / f"{config_hash}.json"
+            if not side.exists():
+                side.write_text(json.dumps(describe, indent=2, sort_keys=True, default=str) + "\n")
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        """Read every complete line; cut a torn tail left by a killed writer."""
+        fcntl.flock(self._fh, fcntl.LOCK_EX)
+        try:
+            self._fh.seek(0)
+            data = self._fh.read()
+            good = 0  # byte offset after the last valid, newline-terminated line
+            pos = 0
+            while pos < len(data):
+                nl = data.find(b"\n", pos)
+                if nl < 0:
+                    break  # torn last line (no newline): drop it
+                line = data[pos:nl]
+                pos = nl + 1
+                if not line.strip():
+                    good = pos
+                    continue
+                entry = _parse(line)
+                if entry is None:
+                    if pos < len(data):  # corruption in the middle is not a torn tail
+                        raise DataError(
+                            "unreadable score-cache line; delete this file to re-score",
+                            path=self.path,
+                            line=data.count(b"\n", 0, nl) + 1,
+                        )
+                    break
+                self._entries.setdefault(entry.key, entry)
+                good = pos
+            if good < len(data):
+                self._fh.truncate(good)
+                self._sync()
+        finally:
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: str) -> CachedScore | None:
+        """The cached output for an episode content key, or ``None``."""
+        return self._entries.get(key)
+
+    @property
+    def keys(self) -> set[str]:
+        """Content keys of every cached episode."""
+        return set(self._entries)
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def put(self, key: str, episode_id: str, output: RewardOutput, seconds: float = 0.0) -> None:
+        """Append one output durably (flush + fsync); a key already cached is left alone."""
+        if key in self._entries:
+            return
+        record = {
+            "key": key,
+            "episode_id": episode_id,
+            "frame_indices": output.frame_indices.tolist(),
+            "rewards": output.rewards.tolist(),
+            "success_prob": output.success_prob,
+            "seconds": float(seconds),
+        }
+        line = (json.dumps(record, separators=(",", ":")) + "\n").encode()
+        fcntl.flock(self._fh, fcntl.LOCK_EX)
+        try:
+            self._fh.seek(0, os.SEEK_END)
+            self._fh.write(line)
+            self._sync()
+        finally:
+            fcntl.flock(self._fh, fcntl.LOCK_UN)
+        self._entries[key] = CachedScore(key, episode_id, _copy(output), float(seconds))
+
+    def _sync(self) -> None:
+        self._fh.flush()
+        if self.fsync:
+            os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        """Close the file (entries stay readable in memory)."""
+        if not self._fh.closed:
+            self._fh.close()
+
+    def __enter__(self) -> ScoreCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _copy(out: RewardOutput) -> RewardOutput:
+    return RewardOutput(out.rewards.copy(), out.frame_indices.copy(), out.success_prob)
+
+
+def _parse(line: bytes) -> CachedScore | None:
+    try:
+        rec = json.loads(line)
+        out = RewardOutput(
+            np.asarray(rec["rewards"], dtype=np.float64),
+            np.asarray(rec["frame_indices"], dtype=np.int64),
+            rec.get("success_prob"),
+        )
+        return CachedScore(str(rec["key"]), str(rec["episode_id"]), out, float(rec["seconds"]))
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -1,0 +1,23 @@
+"""Importers: videos plus a JSONL manifest, LeRobot v3 datasets, RoboArena-style A/B judgements."""
+
+from __future__ import annotations
+
+from badbench.data.importers._common import ImportReport, ProgressCallback
+from badbench.data.importers.prefs import import_preferences, parse_preferences
+from badbench.data.importers.videos import (
+    VideoEpisodeSpec,
+    import_videos,
+    load_video_episode,
+    parse_video_manifest,
+)
+
+__all__ = [
+    "ImportReport",
+    "ProgressCallback",
+    "VideoEpisodeSpec",
+    "import_preferences",
+    "import_videos",
+    "load_video_episode",
+    "parse_preferences",
+    "parse_video_manifest",
+]

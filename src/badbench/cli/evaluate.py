@@ -1,9 +1,130 @@
-"""`badbench eval`, `badbench models` and `badbench demo`."""
+"""`badbench eval`, `badbench models` and `badbench demo`.
+
+Heavy modules (the runner, metrics, model backends) are imported inside the commands, so
+``badbench --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from badbench.errors import BadbenchError
+
+models_app = typer.Typer(help="Reward models available by name.", no_args_is_help=True)
+
+
+def _fail(err: BadbenchError) -> typer.Exit:
+    typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
+    return typer.Exit(code=2)
+
+
+@models_app.command("list")
+def models_list(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Also show where each model is loaded from.")
+    ] = False,
+) -> None:
+    """Print the registered reward models: name, extra it needs, description."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from badbench.models import MODELS
+
+    cols = ["name", "extra", "description"] + (["loaded from"] if verbose else [])
+    table = Table(*cols, box=None, header_style="bold")
+    for entry in MODELS:
+        row = [entry.name, entry.extra or "-", entry.description]
+        if verbose:
+            t = entry.target
+            row.append(entry.entry_point or (f"{t.__module__}:{t.__qualname__}" if t else ""))
+        table.add_row(*row)
+    Console().print(table)
+
+
+def eval_command(
+    data: Annotated[Path, typer.Option("--data", help="Dataset directory.")],
+    model: Annotated[
+        list[str],
+        typer.Option("--model", "-m", help="Model spec NAME or NAME:opt=val,opt=val; repeatable."),
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Run directory (resumed if it exists).")],
+    score: Annotated[
+        str, typer.Option("--score", help="Trajectory score: return, last or mean.")
+    ] = "return",
+    cache: Annotated[
+        Path | None, typer.Option("--cache", help="Score cache directory (default RUN_DIR/cache).")
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="Fixed success threshold on final progress.")
+    ] = 0.95,
+    n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap resamples for CIs.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html.")] = True,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Score every episode of a dataset with reward models; write metrics and a report."""
+    from badbench.bench.metrics import MetricSettings
+    from badbench.bench.runner import evaluate
+
+    try:
+        summary = evaluate(
+            data,
+            model,
+            out,
+            score_kind=score,  # type: ignore[arg-type]  (checked by evaluate)
+            settings=MetricSettings(threshold=threshold, n_boot=n_boot, seed=seed),
+            cache_dir=cache,
+            progress=progress,
+            report=report,
+        )
+    except BadbenchError as e:
+        raise _fail(e) from None
+    print_leaderboard(summary)
+    typer.echo(f"results: {out / 'results.json'}")
+
+
+LEADERBOARD = (
+    ("pairwise_accuracy", "pair acc"),
+    ("fpr_fixed", "FPR@thr"),
+    ("fpr_calibrated", "FPR@TPR"),
+    ("auroc", "AUROC"),
+    ("voc", "VOC"),
+    ("mae", "MAE"),
+)
+"""Metrics shown in the terminal leaderboard (those present in the summary), with titles."""
+
+
+def print_leaderboard(summary: object) -> None:
+    """Print models x headline metrics (value and 95% CI) as a rich table."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from badbench.bench.results import RunSummary
+
+    assert isinstance(summary, RunSummary)
+    present = [
+        (k, t) for k, t in LEADERBOARD if any(k in m.metrics.overall for m in summary.models)
+    ]
+    table = Table("model", *(t for _, t in present), "cached", title="leaderboard")
+    for m in summary.models:
+        cells = []
+        for k, _ in present:
+            v = m.metrics.overall.get(k)
+            if v is None or v.value is None:
+                cells.append("-")
+            elif v.ci_low is None or v.ci_high is None:
+                cells.append(f"{v.value:.3f}")
+            else:
+                cells.append(f"{v.value:.3f} [{v.ci_low:.2f}, {v.ci_high:.2f}]")
+        table.add_row(m.spec.key, *cells, f"{m.n_cached}/{m.n_episodes}")
+    Console().print(table)
 
 
 def register(app: typer.Typer) -> None:
     """Attach the evaluation commands to the root app."""
+    app.command("eval")(eval_command)
+    app.add_typer(models_app, name="models")
+    # `badbench demo` is added here by the lead (generate a suite, evaluate, print leaderboard).

@@ -244,7 +244,7 @@ def parse_model_spec(spec: str) -> tuple[str, dict[str, Any]]:
             f"model spec '{spec}' has no name; use NAME or NAME:opt=val", field="model"
         )
     options: dict[str, Any] = {}
-    for item in filter(None, (s.strip() for s in rest.split(","))):
+    for item in filter(None, (s.strip() for s in _split_options(rest))):
         key, eq, raw = item.partition("=")
         key = key.strip()
         if not eq or not key:
@@ -255,6 +255,25 @@ def parse_model_spec(spec: str) -> tuple[str, dict[str, Any]]:
             raise ValidationError(f"model spec '{spec}': option '{key}' given twice", field=key)
         options[key] = _parse_value(raw.strip())
     return name, options
+
+
+def _split_options(text: str) -> list[str]:
+    """Split on commas outside brackets, braces and double quotes (JSON values may hold commas)."""
+    items, depth, quoted, cur = [], 0, False, []
+    for ch in text:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in "[{":
+            depth += 1
+        elif not quoted and ch in "]}":
+            depth -= 1
+        if ch == "," and depth == 0 and not quoted:
+            items.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    items.append("".join(cur))
+    return items
 
 
 def _parse_value(raw: str) -> Any:

@@ -1,0 +1,569 @@
+"""Appending episodes to a dataset directory, crash-safely.
+
+One append (``append`` or a batch ``extend``) writes new files only, each to a hidden temp file
+then :func:`os.replace`: the videos, the data parquet, badbench's tables, ``meta/tasks.parquet``
+(when it gains a task), then the ``meta/episodes`` file, which is the commit point, and finally
+``meta/info.json`` and ``meta/stats.json``. A writer killed at any moment leaves a dataset whose
+committed episodes all load; the files of the interrupted append are ignored by readers and
+removed, with the stale totals repaired, by the next :class:`DatasetWriter` on that directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from badbench.data import lerobot, tables
+from badbench.data.catalog import Catalog, load_catalog
+from badbench.data.schema import Episode, Preference
+from badbench.data.video import VideoEncoder, VideoSpec, video_info
+from badbench.errors import DataError, SchemaError, ValidationError
+
+
+class DatasetWriter:
+    """Appends episodes to a dataset directory, creating it if needed.
+
+    Crash-safe: each append is committed atomically; a writer killed mid-append leaves a dataset
+    that loads with every episode completed before the kill. Reopening an existing directory
+    resumes (``existing_ids`` tells what is already there) after removing what an interrupted
+    append left behind. Features (cameras and their sizes, state and action sizes) are fixed by
+    the first episode. One writer per directory at a time (enforced with a lock file).
+
+    Args:
+        root: dataset directory.
+        fps: frame rate; None takes the first episode's.
+        robot_type: LeRobot ``robot_type``; None takes the first episode's embodiment.
+        codec: video encoder (``libx264``; ``libsvtav1`` is LeRobot's default).
+        spec: full video settings (overrides ``codec``).
+        names: optional dimension names for ``observation.state`` / ``action``.
+        chunks_size: files per ``chunk-XXX`` directory (LeRobot: 1000).
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        fps: float | None = None,
+        robot_type: str | None = None,
+        codec: str = "libx264",
+        spec: VideoSpec | None = None,
+        names: Mapping[str, Sequence[str]] | None = None,
+        chunks_size: int = lerobot.DEFAULT_CHUNK_SIZE,
+    ) -> None:
+        self.root = Path(root)
+        self.spec = spec or VideoSpec(codec=codec)
+        self._names = dict(names or {})
+        self._fps = fps
+        self._robot_type = robot_type
+        self._lock_fd: int | None = None
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock()
+        self.info: dict[str, Any] | None = None
+        self.tasks: list[str] = []
+        self._task_index: dict[str, int] = {}
+        self._ids: set[str] = set()
+        self._n_episodes = 0
+        self._n_frames = 0
+        self._next: dict[str, int] = {"data": 0, "meta": 0}
+        self._stats: list[dict] = []
+        if (self.root / lerobot.INFO_PATH).exists():
+            self._resume(chunks_size)
+        else:
+            self._chunks_size = chunks_size
+
+    # ----------------------------------------------------------------------------------------
+    # public API
+
+    @property
+    def existing_ids(self) -> set[str]:
+        """Ids of the episodes committed so far."""
+        return set(self._ids)
+
+    def __len__(self) -> int:
+        return self._n_episodes
+
+    def append(self, episode: Episode) -> int:
+        """Write one episode into its own files; returns its LeRobot ``episode_index``."""
+        return self.extend([episode])[0]
+
+    def extend(self, episodes: Iterable[Episode]) -> list[int]:
+        """Write several episodes as one commit, packed into one file per stream.
+
+        Episodes are encoded one at a time (their frames need not all be in memory). If any
+        episode is rejected, nothing of the batch is written.
+        """
+        self._check_open()
+        snapshot = self._snapshot()
+        batch = _Batch(self)
+        try:
+            for ep in episodes:
+                batch.add(ep)
+            if not batch.indices:
+                return []
+            batch.commit()
+        except BaseException:
+            batch.abort()
+            self._restore(snapshot)
+            raise
+        return batch.indices
+
+    def add_preferences(self, preferences: Iterable[Preference]) -> None:
+        """Append preferences; every episode they name must exist in the dataset."""
+        self._check_open()
+        prefs = list(preferences)
+        for i, p in enumerate(prefs):
+            for fld in ("episode_a", "episode_b"):
+                if getattr(p, fld) not in self._ids:
+                    raise ValidationError(
+                        f"preference {i} names episode '{getattr(p, fld)}', which is not in the "
+                        "dataset; append the episode first",
+                        path=self.root,
+                        field=fld,
+                    )
+        if not prefs:
+            return
+        files = tables.table_files(self.root, tables.PREFERENCES)
+        pos = lerobot.file_position(*tables.chunk_file_of(files[-1]), self._chunks_size) + 1 if (
+            files
+        ) else 0
+        path = tables.table_path(
+            self.root, tables.PREFERENCES, *lerobot.chunk_file(pos, self._chunks_size)
+        )
+        self._write_format()
+        lerobot.write_parquet_atomic(tables.preferences_table(prefs), path)
+
+    def close(self) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> DatasetWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+    # ----------------------------------------------------------------------------------------
+    # opening, locking, recovery
+
+    def _lock(self) -> None:
+        path = self.root / tables.BADBENCH_DIR / ".writer.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise DataError(
+                "another DatasetWriter has this dataset open; close it first", path=self.root
+            ) from None
+        self._lock_fd = fd
+
+    def _check_open(self) -> None:
+        if self._lock_fd is None:
+            raise DataError("this DatasetWriter is closed", path=self.root)
+
+    def _resume(self, chunks_size: int) -> None:
+        cat = load_catalog(self.root)
+        info = cat.info
+        self.info = info
+        self._chunks_size = int(info.get("chunks_size", chunks_size))
+        if self._fps is not None and abs(float(self._fps) - cat.fps) > 1e-9:
+            raise ValidationError(
+                f"the dataset's fps is {cat.fps}, not {self._fps}",
+                path=self.root / lerobot.INFO_PATH,
+                field="fps",
+            )
+        self._fps = cat.fps
+        self.tasks = list(cat.tasks)
+        self._task_index = {t: i for i, t in enumerate(self.tasks)}
+        self._ids = {m.episode_id for m in cat.metas}
+        self._n_episodes = len(cat.episodes)
+        self._n_frames = cat.episodes[-1]["dataset_to_index"] if cat.episodes else 0
+        self._next = _next_positions(cat, self._chunks_size)
+        full = lerobot.read_episodes_index(self.root, with_stats=True).to_pylist()
+        self._stats = [lerobot.stats_from_row(r) for r in full]
+        _remove_leftovers(self.root, cat, self._next, self._chunks_size)
+        self._repair(cat)
+
+    def _repair(self, cat: Catalog) -> None:
+        """Drop tasks of an interrupted append and bring info.json/stats.json up to date."""
+        used = {t for r in cat.episodes for t in (r.get("tasks") or [])}
+        last = max((self._task_index[t] for t in used if t in self._task_index), default=-1)
+        if len(self.tasks) > last + 1:
+            self.tasks = self.tasks[: last + 1]
+            self._task_index = {t: i for i, t in enumerate(self.tasks)}
+            lerobot.write_parquet_atomic(
+                lerobot.tasks_table(self.tasks), self.root / lerobot.TASKS_PATH
+            )
+        assert self.info is not None
+        if (
+            self.info.get("total_episodes") != self._n_episodes
+            or self.info.get("total_frames") != self._n_frames
+            or self.info.get("total_tasks") != len(self.tasks)
+            or not (self.root / lerobot.STATS_PATH).exists()
+        ):
+            self._write_info_and_stats()
+
+    # ----------------------------------------------------------------------------------------
+    # state helpers used by _Batch
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {
+            "info": None if self.info is None else dict(self.info),
+            "tasks": list(self.tasks),
+            "ids": set(self._ids),
+            "n": (self._n_episodes, self._n_frames),
+            "next": dict(self._next),
+            "stats": list(self._stats),
+            "fps": self._fps,
+        }
+
+    def _restore(self, s: dict[str, Any]) -> None:
+        self.info = s["info"]
+        self.tasks = s["tasks"]
+        self._task_index = {t: i for i, t in enumerate(self.tasks)}
+        self._ids = s["ids"]
+        self._n_episodes, self._n_frames = s["n"]
+        self._next = s["next"]
+        self._stats = s["stats"]
+        self._fps = s["fps"]
+
+    def _task(self, instruction: str) -> tuple[int, bool]:
+        if instruction in self._task_index:
+            return self._task_index[instruction], False
+        self._task_index[instruction] = len(self.tasks)
+        self.tasks.append(instruction)
+        return self._task_index[instruction], True
+
+    def _write_format(self) -> None:
+        path = self.root / tables.FORMAT_PATH
+        if not path.exists():
+            lerobot.write_json_atomic({"badbench_format": tables.FORMAT_VERSION}, path)
+
+    def _write_info_and_stats(self) -> None:
+        assert self.info is not None
+        self.info["total_episodes"] = self._n_episodes
+        self.info["total_frames"] = self._n_frames
+        self.info["total_tasks"] = len(self.tasks)
+        self.info["splits"] = {"train": f"0:{self._n_episodes}"} if self._n_episodes else {}
+        lerobot.write_json_atomic(self.info, self.root / lerobot.INFO_PATH)
+        if self._stats:
+            agg = lerobot.aggregate_stats(self._stats)
+            order = [k for k in self.info["features"] if k in agg]
+            stats = lerobot.stats_to_json({k: agg[k] for k in order})
+            lerobot.write_json_atomic(stats, self.root / lerobot.STATS_PATH)
+
+
+def _next_positions(cat: Catalog, chunks_size: int) -> dict[str, int]:
+    nxt = {"data": 0, "meta": 0}
+    for r in cat.episodes:
+        pos = lerobot.file_position(r["data/chunk_index"], r["data/file_index"], chunks_size)
+        nxt["data"] = max(nxt["data"], pos + 1)
+        pos = lerobot.file_position(
+            r["meta/episodes/chunk_index"], r["meta/episodes/file_index"], chunks_size
+        )
+        nxt["meta"] = max(nxt["meta"], pos + 1)
+        for key in lerobot.video_keys(cat.info):
+            c, f = r.get(f"videos/{key}/chunk_index"), r.get(f"videos/{key}/file_index")
+            if c is not None and f is not None:
+                pos = lerobot.file_position(c, f, chunks_size)
+                nxt[f"video:{key}"] = max(nxt.get(f"video:{key}", 0), pos + 1)
+    return nxt
+
+
+def _remove_leftovers(root: Path, cat: Catalog, nxt: dict[str, int], chunks_size: int) -> None:
+    """Delete temp files, and files past the last committed position of each stream.
+
+    Such files can only come from an interrupted append; files in the middle of a stream are
+    never touched (``validate`` reports unreferenced ones).
+    """
+    streams: list[tuple[Path, str, int]] = [
+        (root / lerobot.DATA_DIR, "*.parquet", nxt["data"]),
+        (root / lerobot.EPISODES_DIR, "*.parquet", nxt["meta"]),
+    ]
+    for key in lerobot.video_keys(cat.info):
+        streams.append((root / lerobot.VIDEO_DIR / key, "*.mp4", nxt.get(f"video:{key}", 0)))
+    for name in tables.PER_EPISODE_TABLES:
+        streams.append((tables.table_dir(root, name), "*.parquet", nxt["meta"]))
+    for base, pattern, first_free in streams:
+        for path in base.glob("chunk-*/" + pattern):
+            try:
+                pos = lerobot.file_position(*tables.chunk_file_of(path), chunks_size)
+            except (IndexError, ValueError):
+                continue
+            if pos >= first_free:
+                path.unlink()
+    for base in (root / "meta", root / lerobot.DATA_DIR, root / lerobot.VIDEO_DIR):
+        for path in base.rglob(".*.tmp"):
+            path.unlink(missing_ok=True)
+
+
+class _Batch:
+    """The files of one commit, built episode by episode."""
+
+    def __init__(self, w: DatasetWriter) -> None:
+        self.w = w
+        self.indices: list[int] = []
+        self.encoders: dict[str, VideoEncoder] = {}
+        self.data: list[pa.Table] = []
+        self.rows: list[dict[str, Any]] = []
+        self.records: list[tuple[int, Episode]] = []
+        self.new_features = w.info is None or w._n_episodes == 0
+        self.new_tasks = False
+        cs = w._chunks_size
+        self.data_cf = lerobot.chunk_file(w._next["data"], cs)
+        self.meta_cf = lerobot.chunk_file(w._next["meta"], cs)
+
+    # -- per episode
+
+    def add(self, ep: Episode) -> None:
+        w = self.w
+        length = _check_episode(ep, w, {e.id for _, e in self.records})
+        if w.info is None:
+            self._init_features(ep, length)
+        assert w.info is not None
+        idx = w._n_episodes
+        task_index, new = w._task(ep.meta.instruction)
+        self.new_tasks |= new
+        feats = w.info["features"]
+        videos: dict[str, tuple[int, int, float, float]] = {}
+        stats: dict[str, dict[str, np.ndarray]] = {}
+        for key in lerobot.video_keys(w.info):
+            enc = self._encoder(key, feats[key]["shape"])
+            t0, t1 = enc.add(ep.frames[key])
+            cf = lerobot.chunk_file(w._next[f"video:{key}"], w._chunks_size)
+            videos[key] = (cf[0], cf[1], t0, t1)
+            stats[key] = lerobot.image_stats(np.asarray(ep.frames[key]))
+        columns = _data_columns(ep, idx, length, w._n_frames, task_index, w._fps or ep.meta.fps)
+        schema = lerobot.data_schema(feats)
+        arrays = []
+        for fld in schema:
+            values = columns[fld.name]
+            stats[fld.name] = lerobot.feature_stats(values)
+            if pa.types.is_fixed_size_list(fld.type):
+                flat = pa.array(values.reshape(-1), type=fld.type.value_type)
+                arrays.append(pa.FixedSizeListArray.from_arrays(flat, fld.type.list_size))
+            else:
+                arrays.append(pa.array(values, type=fld.type))
+        self.data.append(pa.Table.from_arrays(arrays, schema=schema))
+        ordered = {k: stats[k] for k in feats if k in stats}
+        self.rows.append(
+            lerobot.episode_row(
+                episode_index=idx,
+                tasks=[ep.meta.instruction],
+                length=length,
+                data=self.data_cf,
+                dataset_from_index=w._n_frames,
+                videos=videos,
+                stats=ordered,
+                meta_file=self.meta_cf,
+            )
+        )
+        meta = ep.meta.model_copy(
+            update={
+                "length": length,
+                "cameras": tuple(lerobot.video_keys(w.info)),
+                "fps": float(w._fps or ep.meta.fps),
+            }
+        )
+        self.records.append((idx, dataclasses.replace(ep, meta=meta)))
+        w._stats.append(ordered)
+        w._ids.add(ep.id)
+        w._n_episodes += 1
+        w._n_frames += length
+        self.indices.append(idx)
+
+    def _init_features(self, ep: Episode, length: int) -> None:
+        w = self.w
+        w._fps = float(w._fps or ep.meta.fps)
+        cams = {k: (int(v.shape[1]), int(v.shape[2])) for k, v in ep.frames.items()}
+        feats = lerobot.build_features(
+            cameras=cams,
+            state_dim=None if ep.state is None else int(np.asarray(ep.state).shape[1]),
+            action_dim=None if ep.action is None else int(np.asarray(ep.action).shape[1]),
+            names=w._names,
+        )
+        robot = w._robot_type or (ep.meta.embodiment if ep.meta.embodiment != "unknown" else None)
+        w.info = lerobot.create_info(
+            fps=w._fps, features=feats, robot_type=robot, chunks_size=w._chunks_size
+        )
+        for key in cams:
+            w._next.setdefault(f"video:{key}", 0)
+
+    def _encoder(self, key: str, shape: Sequence[int]) -> VideoEncoder:
+        if key not in self.encoders:
+            w = self.w
+            w._next.setdefault(f"video:{key}", 0)
+            cf = lerobot.chunk_file(w._next[f"video:{key}"], w._chunks_size)
+            assert w.info is not None
+            path = w.root / w.info["video_path"].format(
+                video_key=key, chunk_index=cf[0], file_index=cf[1]
+            )
+            self.encoders[key] = VideoEncoder(
+                path, fps=w._fps or 0.0, height=shape[0], width=shape[1], spec=w.spec
+            )
+        return self.encoders[key]
+
+    # -- commit
+
+    def commit(self) -> None:
+        w = self.w
+        assert w.info is not None
+        for enc in self.encoders.values():
+            enc.commit()
+        data_path = w.root / w.info["data_path"].format(
+            chunk_index=self.data_cf[0], file_index=self.data_cf[1]
+        )
+        lerobot.write_parquet_atomic(pa.concat_tables(self.data), data_path)
+        w._write_format()
+        for name, table in tables.episode_tables(self.records).items():
+            if table.num_rows or name == tables.EPISODES:
+                lerobot.write_parquet_atomic(table, tables.table_path(w.root, name, *self.meta_cf))
+        if self.new_tasks:
+            lerobot.write_parquet_atomic(lerobot.tasks_table(w.tasks), w.root / lerobot.TASKS_PATH)
+        if self.new_features:
+            for key, enc in self.encoders.items():
+                w.info["features"][key]["info"] = video_info(enc.path)
+            lerobot.write_json_atomic(w.info, w.root / lerobot.INFO_PATH)
+        episodes_path = w.root / lerobot.DEFAULT_EPISODES_PATH.format(
+            chunk_index=self.meta_cf[0], file_index=self.meta_cf[1]
+        )
+        lerobot.write_parquet_atomic(lerobot.episodes_table(self.rows), episodes_path)  # commit
+        w._next["data"] += 1
+        w._next["meta"] += 1
+        for key in self.encoders:
+            w._next[f"video:{key}"] += 1
+        w._write_info_and_stats()
+
+    def abort(self) -> None:
+        for enc in self.encoders.values():
+            enc.abort()
+
+
+def _data_columns(
+    ep: Episode, idx: int, length: int, start: int, task_index: int, fps: float
+) -> dict[str, np.ndarray]:
+    frame_index = np.arange(length, dtype=np.int64)
+    cols: dict[str, np.ndarray] = {
+        "timestamp": (frame_index / fps).astype(np.float32),
+        "frame_index": frame_index,
+        "episode_index": np.full(length, idx, dtype=np.int64),
+        "index": frame_index + start,
+        "task_index": np.full(length, task_index, dtype=np.int64),
+    }
+    if ep.state is not None:
+        cols[lerobot.STATE_KEY] = np.asarray(ep.state, dtype=np.float32)
+    if ep.action is not None:
+        cols[lerobot.ACTION_KEY] = np.asarray(ep.action, dtype=np.float32)
+    return cols
+
+
+def _check_episode(ep: Episode, w: DatasetWriter, batch_ids: set[str]) -> int:
+    """Check an episode against itself and the dataset's fixed features; returns its length."""
+    where = f"episode '{ep.id}'"
+    path = w.root
+    if ep.id in w._ids or ep.id in batch_ids:
+        raise ValidationError(f"{where} is already in the dataset", path=path, field="episode_id")
+    if w._fps is not None and abs(ep.meta.fps - w._fps) > 1e-9:
+        raise ValidationError(
+            f"{where} has fps {ep.meta.fps}; the dataset's is {w._fps}", path=path, field="fps"
+        )
+    lengths: dict[str, int] = {}
+    for key, frames in ep.frames.items():
+        if "/" in key:
+            raise ValidationError(f"{where}: camera key '{key}' contains '/'", field="cameras")
+        a = np.asarray(frames)
+        if a.ndim != 4 or a.shape[-1] != 3 or a.dtype != np.uint8:
+            raise ValidationError(
+                f"{where}: frames of '{key}' are {a.shape} {a.dtype}; expected (T, H, W, 3) uint8",
+                path=path,
+                field=key,
+            )
+        lengths[key] = a.shape[0]
+    if ep.meta.cameras and set(ep.meta.cameras) != set(ep.frames):
+        raise ValidationError(
+            f"{where}: meta.cameras {list(ep.meta.cameras)} but frames for {list(ep.frames)}",
+            path=path,
+            field="cameras",
+        )
+    for key, arr in (("state", ep.state), ("action", ep.action)):
+        if arr is not None:
+            a = np.asarray(arr)
+            if a.ndim != 2:
+                raise ValidationError(
+                    f"{where}: {key} has shape {a.shape}; expected (T, D)", path=path, field=key
+                )
+            lengths[key] = a.shape[0]
+    if ep.dense_reward is not None:
+        a = np.asarray(ep.dense_reward)
+        if a.ndim != 1:
+            raise ValidationError(
+                f"{where}: dense_reward has shape {a.shape}; expected (T,)",
+                path=path,
+                field="dense_reward",
+            )
+        lengths["dense_reward"] = a.shape[0]
+    if ep.meta.length:
+        lengths["meta.length"] = ep.meta.length
+    if not lengths:
+        raise ValidationError(f"{where} has no frames, state or action", path=path, field="frames")
+    if len(set(lengths.values())) != 1:
+        raise ValidationError(
+            f"{where}: lengths disagree: {lengths}", path=path, field=next(iter(lengths))
+        )
+    length = next(iter(lengths.values()))
+    if length == 0:
+        raise ValidationError(f"{where} has no frames", path=path, field="length")
+    for tag in ep.tags:
+        if tag.end_frame >= length:
+            raise ValidationError(
+                f"{where}: tag '{tag.mode}' ends at frame {tag.end_frame}, past its {length} frames",
+                path=path,
+                field="end_frame",
+            )
+    if w.info is not None:
+        _check_features(ep, w.info["features"], where, path)
+    return length
+
+
+def _check_features(ep: Episode, features: dict[str, Any], where: str, path: Path) -> None:
+    cams = {k for k, ft in features.items() if ft["dtype"] == "video"}
+    if set(ep.frames) != cams:
+        raise SchemaError(
+            f"{where} has cameras {sorted(ep.frames)}; the dataset's are {sorted(cams)} "
+            "(fixed by its first episode)",
+            path=path,
+            field="cameras",
+        )
+    for key in cams:
+        want = tuple(features[key]["shape"][:2])
+        got = tuple(np.asarray(ep.frames[key]).shape[1:3])
+        if got != want:
+            raise SchemaError(
+                f"{where}: frames of '{key}' are {got[0]}x{got[1]}; the dataset's are "
+                f"{want[0]}x{want[1]} (fixed by its first episode)",
+                path=path,
+                field=key,
+            )
+    for key, arr in ((lerobot.STATE_KEY, ep.state), (lerobot.ACTION_KEY, ep.action)):
+        want_dim = features[key]["shape"][0] if key in features else None
+        got_dim = None if arr is None else int(np.asarray(arr).shape[1])
+        if want_dim != got_dim:
+            raise SchemaError(
+                f"{where}: {key} has size {got_dim}; the dataset's is {want_dim} "
+                "(fixed by its first episode)",
+                path=path,
+                field=key,
+            )

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from badbench.bench.metrics._groupby import encode
+
 
 def preference_pairs(
     context: np.ndarray, human: np.ndarray
@@ -30,7 +32,33 @@ def preference_pairs(
         ``(idx_a, idx_b, sign)``: (P,) int64 rows with idx_a < idx_b, and (P,) int8
         sign(human[idx_a] - human[idx_b]), never 0.
     """
-    raise NotImplementedError
+    human = np.asarray(human, dtype=np.float64).reshape(-1)
+    rows = np.flatnonzero(np.isfinite(human))
+    if len(rows) < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0, dtype=np.int8)
+    _, codes = encode(np.asarray(context)[rows])
+    order = np.argsort(codes, kind="stable")
+    rows, codes = rows[order], codes[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    sizes = np.diff(np.r_[starts, len(rows)])
+    parts_a, parts_b = [], []
+    for size in np.unique(sizes):
+        if size < 2:
+            continue
+        first = starts[sizes == size]  # (m,) first position of each context of this size
+        block = rows[first[:, None] + np.arange(size)[None, :]]  # (m, size) rows, ascending
+        ia, ib = np.triu_indices(size, 1)
+        parts_a.append(block[:, ia].reshape(-1))
+        parts_b.append(block[:, ib].reshape(-1))
+    if not parts_a:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), np.zeros(0, dtype=np.int8)
+    idx_a = np.concatenate(parts_a).astype(np.int64)
+    idx_b = np.concatenate(parts_b).astype(np.int64)
+    sign = np.sign(human[idx_a] - human[idx_b]).astype(np.int8)
+    keep = sign != 0
+    return idx_a[keep], idx_b[keep], sign[keep]
 
 
 def pair_agreement(
@@ -47,7 +75,13 @@ def pair_agreement(
     Returns:
         (P,) float credit in [0, 1] (NaN for human ties).
     """
-    raise NotImplementedError
+    model = np.asarray(model, dtype=np.float64)
+    human_sign = np.asarray(human_sign)
+    ms = np.sign(model[idx_a] - model[idx_b])
+    credit = (ms == human_sign).astype(np.float64)
+    credit[ms == 0] = tie_credit
+    credit[human_sign == 0] = np.nan
+    return credit
 
 
 def pairwise_accuracy(
@@ -68,7 +102,9 @@ def pairwise_accuracy(
     Returns:
         ``(accuracy, n_pairs)``; accuracy is NaN when there are no pairs.
     """
-    raise NotImplementedError
+    idx_a, idx_b, sign = preference_pairs(context, human)
+    credit = pair_agreement(model, idx_a, idx_b, sign, tie_credit=tie_credit)
+    return _mean(credit)
 
 
 def pairwise_accuracy_labels(
@@ -90,7 +126,10 @@ def pairwise_accuracy_labels(
     Returns:
         ``(accuracy, n_pairs)`` with n_pairs the non-tie judgements; NaN accuracy when none.
     """
-    raise NotImplementedError
+    credit = pair_agreement(
+        model, np.asarray(idx_a), np.asarray(idx_b), np.asarray(label), tie_credit=tie_credit
+    )
+    return _mean(credit[np.isfinite(credit)])
 
 
 def per_context_agreement(
@@ -101,4 +140,15 @@ def per_context_agreement(
     ``pair_context`` holds integer context codes in [0, n_contexts); NaN credits are skipped.
     A = sum(agree_c) / sum(count_c) = 1 - sum_c |P_c| D_c / sum_c |P_c|.
     """
-    raise NotImplementedError
+    credit = np.asarray(credit, dtype=np.float64)
+    ok = np.isfinite(credit)
+    pc = np.asarray(pair_context, dtype=np.int64)[ok]
+    agree = np.bincount(pc, weights=credit[ok], minlength=n_contexts).astype(np.float64)
+    count = np.bincount(pc, minlength=n_contexts).astype(np.float64)
+    return agree, count
+
+
+def _mean(credit: np.ndarray) -> tuple[float, int]:
+    if len(credit) == 0:
+        return float("nan"), 0
+    return float(credit.mean()), int(len(credit))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from badbench.bench.metrics._groupby import encode
+from badbench.bench.metrics._types import NO_FAILURE
+
 
 def quality_levels(success: np.ndarray, failure_category: np.ndarray) -> np.ndarray:
     """Quality level of each episode: 0 failure < 1 suboptimal < 2 clean success.
@@ -12,7 +15,9 @@ def quality_levels(success: np.ndarray, failure_category: np.ndarray) -> np.ndar
     1 when successful but tagged (poor execution, shortcut, or unsafe: the task got done in a
     way people penalise).
     """
-    raise NotImplementedError
+    success = np.asarray(success, dtype=bool).reshape(-1)
+    clean = np.asarray(failure_category).reshape(-1) == NO_FAILURE
+    return np.where(success, np.where(clean, 2, 1), 0).astype(np.int64)
 
 
 def group_ranking_tau(
@@ -28,7 +33,12 @@ def group_ranking_tau(
         ``(mean_tau, units, taus)``: the mean over defined units (NaN if none), the unit ids,
         and each unit's tau (NaN where undefined).
     """
-    raise NotImplementedError
+    model = np.asarray(model, dtype=np.float64).reshape(-1)
+    units, taus = weighted_group_ranking_tau(model, unit, group, truth, np.ones((1, len(model))))
+    taus = taus[0]
+    ok = np.isfinite(taus)
+    mean = float(taus[ok].mean()) if ok.any() else float("nan")
+    return mean, units, taus
 
 
 def quality_ranking_tau(
@@ -39,7 +49,7 @@ def quality_ranking_tau(
     Example: a task whose mean scores are failure 0.2, suboptimal 0.9, success 0.8 has
     tau = (2 - 1) / 3 = 1/3 (pairs (F,S),(F,Su) concordant; (S,Su) discordant).
     """
-    raise NotImplementedError
+    return group_ranking_tau(model, task, quality, np.asarray(quality, dtype=np.float64))
 
 
 def best_of_k(
@@ -57,4 +67,82 @@ def best_of_k(
         ``(mean_credit, contexts, credits)``: the mean over defined contexts (NaN if none), the
         context ids and their credits (NaN where undefined).
     """
-    raise NotImplementedError
+    contexts, credits = best_of_k_credits(context, human, model)
+    ok = np.isfinite(credits)
+    mean = float(credits[ok].mean()) if ok.any() else float("nan")
+    return mean, contexts, credits
+
+
+def best_of_k_credits(
+    context: np.ndarray, human: np.ndarray, model: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(contexts, credits)`` of :func:`best_of_k` (credits NaN where undefined)."""
+    human = np.asarray(human, dtype=np.float64).reshape(-1)
+    model = np.asarray(model, dtype=np.float64).reshape(-1)
+    contexts, codes = encode(context)
+    n_c = len(contexts)
+    ok = np.isfinite(human)
+    codes_ok = codes[ok]
+    h, m = human[ok], model[ok]
+    hmax = np.full(n_c, -np.inf)
+    hmin = np.full(n_c, np.inf)
+    mmax = np.full(n_c, -np.inf)
+    np.maximum.at(hmax, codes_ok, h)
+    np.minimum.at(hmin, codes_ok, h)
+    np.maximum.at(mmax, codes_ok, np.where(np.isnan(m), -np.inf, m))
+    count = np.bincount(codes_ok, minlength=n_c)
+    at_mtop = m == mmax[codes_ok]
+    at_htop = h == hmax[codes_ok]
+    n_m = np.bincount(codes_ok, weights=at_mtop, minlength=n_c)
+    n_hit = np.bincount(codes_ok, weights=at_mtop & at_htop, minlength=n_c)
+    credits = np.full(n_c, np.nan)
+    defined = (count >= 2) & (hmax > hmin) & (n_m > 0)
+    credits[defined] = n_hit[defined] / n_m[defined]
+    return contexts, credits
+
+
+def weighted_group_ranking_tau(
+    model: np.ndarray,
+    unit: np.ndarray,
+    group: np.ndarray,
+    truth: np.ndarray,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-unit tau-b of weighted group means under episode weights (B, N).
+
+    Returns:
+        ``(units, taus)`` with taus (B, U); NaN where a unit has < 2 weighted groups or a
+        constant side.
+    """
+    truth = np.asarray(truth, dtype=np.float64).reshape(-1)
+    units, ucode = encode(unit)
+    _, gcode = encode(group)
+    n_g = int(gcode.max()) + 1 if len(gcode) else 0
+    cell = ucode * max(n_g, 1) + gcode
+    n_cells = len(units) * max(n_g, 1)
+    ind = np.zeros((len(model), n_cells))
+    ind[np.arange(len(model)), cell] = 1.0
+    wsum = weights @ ind  # (B, cells)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mmean = (weights * model) @ ind / wsum
+        tmean = (weights * truth) @ ind / wsum
+    mmean = mmean.reshape(-1, len(units), max(n_g, 1))
+    tmean = tmean.reshape(-1, len(units), max(n_g, 1))
+    s = np.zeros(mmean.shape[:2])
+    nx = np.zeros(mmean.shape[:2])
+    ny = np.zeros(mmean.shape[:2])
+    for i in range(n_g):
+        for j in range(i + 1, n_g):
+            dx = mmean[:, :, i] - mmean[:, :, j]
+            dy = tmean[:, :, i] - tmean[:, :, j]
+            valid = np.isfinite(dx) & np.isfinite(dy)
+            sx = np.where(valid, np.sign(np.where(valid, dx, 0.0)), 0.0)
+            sy = np.where(valid, np.sign(np.where(valid, dy, 0.0)), 0.0)
+            s += sx * sy
+            nx += sx != 0
+            ny += sy != 0
+    den = np.sqrt(nx * ny)
+    taus = np.full(s.shape, np.nan)
+    ok = den > 0
+    taus[ok] = s[ok] / den[ok]
+    return units, taus

@@ -10,7 +10,10 @@ def mae(predicted: np.ndarray, target: np.ndarray) -> float:
 
     Units: progress (fraction of the task, [0, 1] scale). NaN when no finite target.
     """
-    raise NotImplementedError
+    predicted = np.asarray(predicted, dtype=np.float64).reshape(-1)
+    target = np.asarray(target, dtype=np.float64).reshape(-1)
+    ok = np.isfinite(target)
+    return float(np.mean(np.abs(predicted[ok] - target[ok]))) if ok.any() else float("nan")
 
 
 def over_reward(predicted: np.ndarray, target: np.ndarray, bad: np.ndarray) -> float:
@@ -18,4 +21,7 @@ def over_reward(predicted: np.ndarray, target: np.ndarray, bad: np.ndarray) -> f
 
     Positive: the model over-rewards bad behaviour. Units: progress. NaN when none.
     """
-    raise NotImplementedError
+    predicted = np.asarray(predicted, dtype=np.float64).reshape(-1)
+    target = np.asarray(target, dtype=np.float64).reshape(-1)
+    ok = np.isfinite(target) & np.asarray(bad, dtype=bool).reshape(-1)
+    return float(np.mean(predicted[ok] - target[ok])) if ok.any() else float("nan")

@@ -27,7 +27,8 @@ def trajectory_score(values: np.ndarray, kind: str = "return") -> float:
     Raises:
         ValidationError: unknown ``kind``.
     """
-    raise NotImplementedError
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    return float(trajectory_scores(values, np.array([0, len(values)]), kind)[0])
 
 
 def trajectory_scores(values: np.ndarray, offsets: np.ndarray, kind: str = "return") -> np.ndarray:
@@ -40,5 +41,35 @@ def trajectory_scores(values: np.ndarray, offsets: np.ndarray, kind: str = "retu
 
     Returns:
         (N,) float scores.
+
+    Raises:
+        ValidationError: unknown ``kind``.
     """
-    raise NotImplementedError
+    kind = _canonical(kind)
+    values = np.asarray(values, dtype=np.float64).reshape(-1)
+    offsets = np.asarray(offsets, dtype=np.int64)
+    lengths = np.diff(offsets)
+    csum = np.r_[0.0, np.cumsum(values)]
+    sums = csum[offsets[1:]] - csum[offsets[:-1]]
+    if kind == "return":
+        return sums
+    empty = lengths == 0
+    if kind == "mean":
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out = sums / lengths
+        out[empty] = np.nan
+        return out
+    out = np.full(len(lengths), np.nan)
+    out[~empty] = values[offsets[1:][~empty] - 1]
+    return out
+
+
+def _canonical(kind: str) -> str:
+    if kind == "sum":
+        return "return"
+    if kind not in SCORE_KINDS:
+        raise ValidationError(
+            f"unknown trajectory score '{kind}'; choose one of {', '.join(SCORE_KINDS)}",
+            field="score_kind",
+        )
+    return kind

@@ -148,7 +148,51 @@ class EpisodeTable:
         Raises:
             ValidationError: columns of different lengths, or an unknown ``score_kind``.
         """
-        raise NotImplementedError
+        from badbench.bench.metrics._trajectory import trajectory_scores
+
+        ids = _as_str(episode_id, len(episode_id), "", "episode_id")
+        n = len(ids)
+        if len(set(ids.tolist())) != n:
+            raise ValidationError("episode ids are not unique", field="episode_id")
+        if len(frame_predictions) != n:
+            raise ValidationError(
+                f"has {len(frame_predictions)} entries for {n} episodes", field="frame_predictions"
+            )
+        frames = [np.asarray(f, dtype=np.float64).reshape(-1) for f in frame_predictions]
+        lengths = np.array([len(f) for f in frames], dtype=np.int64)
+        offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+        values = np.concatenate(frames) if frames else np.zeros(0)
+        success_arr = np.asarray(success, dtype=bool).reshape(-1)
+        if len(success_arr) != n:
+            raise ValidationError(
+                f"has {len(success_arr)} values for {n} episodes", field="success"
+            )
+        tasks = _as_str(task, n, "task", "task")
+        if context_id is None:
+            contexts = tasks.copy() if task is not None else ids.copy()
+        else:
+            contexts = _as_str(context_id, n, "", "context_id")
+        prog = _as_float(progress, n, "progress")
+        human = prog.copy() if human_score is None else _as_float(human_score, n, "human_score")
+        return cls(
+            episode_id=ids,
+            context_id=contexts,
+            task=tasks,
+            task_category=_as_str(task_category, n, "other", "task_category"),
+            failure_category=_as_str(failure_category, n, NO_FAILURE, "failure_category"),
+            failure_mode=_as_str(failure_mode, n, NO_FAILURE, "failure_mode"),
+            success=success_arr,
+            human_score=human,
+            progress=prog,
+            final=trajectory_scores(values, offsets, "last"),
+            score=trajectory_scores(values, offsets, score_kind),
+            frame_values=values,
+            frame_offsets=offsets,
+            success_prob=None
+            if success_prob is None
+            else _as_float(success_prob, n, "success_prob"),
+            quality=None if quality is None else np.asarray(quality, dtype=np.int64).reshape(-1),
+        )
 
     def __len__(self) -> int:
         return len(self.episode_id)
@@ -186,11 +230,30 @@ class EpisodeTable:
     def quality_levels(self) -> np.ndarray:
         """(N,) int quality levels: ``quality`` if given, else 2 for a clean success, 0 for a
         failed episode, 1 for a success with a failure tag (poor execution, shortcut, unsafe)."""
-        raise NotImplementedError
+        if self.quality is not None:
+            return np.asarray(self.quality, dtype=np.int64)
+        from badbench.bench.metrics._ranking import quality_levels
+
+        return quality_levels(self.success, self.failure_category)
 
     def subset(self, index: np.ndarray) -> EpisodeTable:
         """The rows selected by a boolean mask or an integer index array, in that order."""
-        raise NotImplementedError
+        index = np.asarray(index)
+        rows = np.flatnonzero(index) if index.dtype == bool else index.astype(np.int64)
+        lengths = self.lengths[rows]
+        offsets = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+        if len(rows):
+            starts = self.frame_offsets[rows]
+            take = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
+            values = self.frame_values[take]
+        else:
+            values = np.zeros(0)
+        cols = {
+            f.name: (None if getattr(self, f.name) is None else getattr(self, f.name)[rows])
+            for f in fields(self)
+            if f.name not in ("frame_values", "frame_offsets")
+        }
+        return EpisodeTable(**cols, frame_values=values, frame_offsets=offsets)
 
 
 @dataclass(frozen=True, eq=False)
@@ -235,7 +298,28 @@ class PairTable:
         Raises:
             ValidationError: an episode id is not in the table, or a label is unknown.
         """
-        raise NotImplementedError
+        row = {str(e): i for i, e in enumerate(np.asarray(episode_ids).tolist())}
+        codes = {"a": 1, "b": -1, "tie": 0}
+        ia, ib, lab = [], [], []
+        for a, b, label in pairs:
+            for e in (a, b):
+                if e not in row:
+                    raise ValidationError(
+                        f"preference refers to episode '{e}', which is not in the episode table",
+                        field="episode_id",
+                    )
+            if label not in codes:
+                raise ValidationError(
+                    f"unknown preference label '{label}'; use 'a', 'b' or 'tie'", field="label"
+                )
+            ia.append(row[a])
+            ib.append(row[b])
+            lab.append(codes[label])
+        return cls(
+            idx_a=np.asarray(ia, dtype=np.int64),
+            idx_b=np.asarray(ib, dtype=np.int64),
+            label=np.asarray(lab, dtype=np.int8),
+        )
 
 
 @dataclass(frozen=True)

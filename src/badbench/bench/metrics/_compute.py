@@ -254,14 +254,14 @@ class _Context:
 
         called = self.det >= s.threshold
         bad_focus = focus & ~self.good
-        put("fpr", ratio(bad_focus, called.astype(float)), int(bad_focus.sum()))
+        put("fpr_fixed", ratio(bad_focus, called.astype(float)), int(bad_focus.sum()))
         r = rows
         if r.any():
             fpr, thr = weighted_fpr_at_tpr(self.det[r], self.good[r], ew(r), s.tpr)
         else:
             fpr = thr = np.full(weights.shape[0], np.nan)
-        put("fpr_at_tpr", fpr, int((r & ~self.good).sum()))
-        put("tpr_threshold", thr, int((r & self.good).sum()))
+        put("fpr_calibrated", fpr, int((r & ~self.good).sum()))
+        put("calibrated_threshold", thr, int((r & self.good).sum()))
         correct = (called == self.good).astype(float)
         tp = (called & self.good).astype(float)
         put("success_accuracy", ratio(r, correct), int(r.sum()))

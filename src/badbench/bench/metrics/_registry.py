@@ -53,7 +53,7 @@ METRICS: dict[str, MetricInfo] = {
             True,
         ),
         _m(
-            "fpr",
+            "fpr_fixed",
             "FPR @ threshold",
             "Fraction of bad episodes whose detection score is >= the fixed success threshold "
             "(default 0.95).",
@@ -62,7 +62,7 @@ METRICS: dict[str, MetricInfo] = {
             False,
         ),
         _m(
-            "fpr_at_tpr",
+            "fpr_calibrated",
             "FPR @ 95% TPR",
             "Fraction of bad episodes called a success at the threshold that keeps 95% of "
             "clean successes.",
@@ -71,7 +71,7 @@ METRICS: dict[str, MetricInfo] = {
             False,
         ),
         _m(
-            "tpr_threshold",
+            "calibrated_threshold",
             "Calibrated threshold",
             "The detection-score threshold calibrated to 95% TPR on clean successes.",
             "detection-score units",

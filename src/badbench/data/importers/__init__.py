@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from badbench.data.importers._common import ImportReport, ProgressCallback
+from badbench.data.importers.lerobot import import_lerobot
 from badbench.data.importers.prefs import import_preferences, parse_preferences
 from badbench.data.importers.videos import (
     VideoEpisodeSpec,
@@ -15,6 +16,7 @@ __all__ = [
     "ImportReport",
     "ProgressCallback",
     "VideoEpisodeSpec",
+    "import_lerobot",
     "import_preferences",
     "import_videos",
     "load_video_episode",

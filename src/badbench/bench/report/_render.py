@@ -1,0 +1,264 @@
+"""Render ``RUN_DIR/report.html`` from a run's records alone.
+
+The report is one self-contained HTML file: figures and frame thumbnails are inlined as ``data:``
+URIs, styles and the one small script are inline, and a Content-Security-Policy forbids loading
+anything else. Sections (stable ids, for tests and links): ``run`` (header), ``leaderboard``,
+``by-task-category``, ``by-failure-mode`` and ``curves``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from badbench.bench.report._figures import PALETTE, Curve, bar_chart, curve_figure
+from badbench.bench.report._metric_info import MetricInfo, metric_info, order_metrics
+from badbench.bench.report._select import (
+    ORACLE_NAME,
+    Showcase,
+    choose_showcase,
+    episode_labels,
+    normalise,
+)
+from badbench.bench.report._strips import Strip, extract_strips, load_strips
+from badbench.bench.results import (
+    REPORT_FILE,
+    EpisodeLabels,
+    EpisodeScore,
+    MetricValue,
+    ModelResult,
+    RunSummary,
+    load_jsonl,
+    load_summary,
+)
+from badbench.data.taxonomy import FAILURE_MODES, FailureCategory, TaskCategory
+
+if TYPE_CHECKING:
+    from badbench.data.dataset import Dataset
+
+CHART_METRICS = ("pairwise_accuracy", "fpr_fixed", "fpr_calibrated", "over_reward", "mae")
+"""Metrics drawn as bar charts in the breakdown sections, when present (at most three)."""
+
+_CHANCE = {"pairwise_accuracy": 0.5, "auroc": 0.5}
+
+
+@dataclass
+class Cell:
+    """One leaderboard cell."""
+
+    text: str
+    ci: str = ""
+    n: int = 0
+    best: bool = False
+
+
+@dataclass
+class Breakdown:
+    """One metric's chart and numbers table over a breakdown's groups."""
+
+    info: MetricInfo
+    figure: str
+    groups: list[str]
+    rows: list[tuple[str, list[Cell]]] = field(default_factory=list)
+
+
+def _fmt(v: float | None) -> str:
+    return "—" if v is None else f"{v:.3f}"
+
+
+def _cell(mv: MetricValue | None) -> Cell:
+    if mv is None or mv.value is None:
+        return Cell("—", n=mv.n if mv else 0)
+    ci = (
+        ""
+        if mv.ci_low is None or mv.ci_high is None
+        else f"[{_fmt(mv.ci_low)}, {_fmt(mv.ci_high)}]"
+    )
+    return Cell(_fmt(mv.value), ci=ci, n=mv.n)
+
+
+def _is_oracle(result: ModelResult) -> bool:
+    return result.spec.name == ORACLE_NAME
+
+
+def _leaderboard(summary: RunSummary) -> tuple[list[MetricInfo], list[dict[str, Any]]]:
+    names = order_metrics(n for m in summary.models for n in m.metrics.overall)
+    infos = [metric_info(n) for n in names]
+    rows = []
+    for i, result in enumerate(summary.models):
+        rows.append(
+            {
+                "key": result.spec.key,
+                "colour": PALETTE[i % len(PALETTE)],
+                "oracle": _is_oracle(result),
+                "cells": [_cell(result.metrics.overall.get(n)) for n in names],
+            }
+        )
+    for col, info in enumerate(infos):
+        judged = [r for r in rows if not r["oracle"]] or rows
+        vals = [(float(r["cells"][col].text), r) for r in judged if r["cells"][col].text != "—"]
+        if not vals:
+            continue
+        best = (max if info.higher_is_better else min)(v for v, _ in vals)
+        for v, r in vals:
+            r["cells"][col].best = abs(v - best) < 1e-12
+    return infos, rows
+
+
+def _group_order(names: Sequence[str], reference: Sequence[str]) -> list[str]:
+    known = [g for g in reference if g in names]
+    return known + sorted(set(names) - set(known))
+
+
+def _breakdowns(
+    summary: RunSummary, attr: str, reference: Sequence[str], *, max_charts: int = 3
+) -> list[Breakdown]:
+    tables: dict[str, Mapping[str, Mapping[str, MetricValue]]] = {
+        m.spec.key: getattr(m.metrics, attr) for m in summary.models
+    }
+    groups = _group_order({g for t in tables.values() for g in t}, reference)
+    present = order_metrics(n for t in tables.values() for per in t.values() for n in per)
+    chosen = [n for n in CHART_METRICS if n in present]
+    if "fpr_fixed" in chosen and "fpr_calibrated" in chosen:
+        chosen.remove("fpr_calibrated")
+    chosen = (chosen or present)[:max_charts]
+    models = [(m.spec.key, PALETTE[i % len(PALETTE)]) for i, m in enumerate(summary.models)]
+    out = []
+    for name in chosen:
+        info = metric_info(name)
+        values = {g: {k: t.get(g, {}).get(name) for k, t in tables.items()} for g in groups}
+        figure = bar_chart(groups, models, values, info, chance=_CHANCE.get(name))
+        rows = [(k, [_cell(values[g][k]) for g in groups]) for k, _ in models]
+        out.append(Breakdown(info, figure, groups, rows))
+    return out
+
+
+def _label_sources(labels: Mapping[str, EpisodeLabels]) -> list[str]:
+    sources = {lab.progress_source for lab in labels.values()} | {
+        lab.dense_source for lab in labels.values()
+    }
+    return sorted(s for s in sources if s)
+
+
+def _curves(
+    showcase: Sequence[Showcase],
+    scores: Mapping[str, Sequence[EpisodeScore]],
+    summary: RunSummary,
+    strips: Mapping[str, Strip],
+) -> list[dict[str, Any]]:
+    out = []
+    for item in showcase:
+        curves = []
+        for i, result in enumerate(summary.models):
+            row = next(
+                (r for r in scores.get(result.spec.key, []) if r.episode_id == item.episode_id),
+                None,
+            )
+            if row is None or not row.rewards:
+                continue
+            values = normalise(row.rewards, result.spec.output_range)
+            curves.append(
+                Curve(result.spec.key, PALETTE[i % len(PALETTE)], row.frame_indices, values)
+            )
+        strip = strips.get(item.episode_id)
+        strip_frames = [i for i, _ in strip.frames] if strip else []
+        spans = [(t.start_frame, t.end_frame) for t in item.labels.tags]
+        out.append(
+            {
+                "item": item,
+                "figure": curve_figure(item.labels, curves, strip_frames=strip_frames),
+                "strip": strip,
+                "in_span": {i: any(a <= i <= b for a, b in spans) for i in strip_frames},
+            }
+        )
+    return out
+
+
+def _load_scores(run_dir: Path, summary: RunSummary) -> dict[str, list[EpisodeScore]]:
+    return {m.spec.key: load_jsonl(run_dir / m.scores_file, EpisodeScore) for m in summary.models}
+
+
+def render_html(run_dir: str | Path) -> str:
+    """The report's HTML for a run directory (records and stored strips only).
+
+    Raises:
+        DataError: ``results.json`` or a scores file is missing.
+        SchemaError: a record does not validate.
+    """
+    import jinja2
+
+    from badbench import __version__
+
+    run_dir = Path(run_dir)
+    summary = load_summary(run_dir)
+    scores = _load_scores(run_dir, summary)
+    labels = episode_labels(scores)
+    specs = {m.spec.key: m.spec for m in summary.models}
+    showcase = choose_showcase(scores, specs)
+    metrics, leaderboard = _leaderboard(summary)
+    modes = sorted(
+        FAILURE_MODES, key=lambda m: (list(FailureCategory).index(FAILURE_MODES[m].category), m)
+    )
+    context = {
+        "summary": summary,
+        "report_version": __version__,
+        "palette": PALETTE,
+        "options": {m.spec.key: json.dumps(m.spec.options, sort_keys=True) for m in summary.models},
+        "label_sources": _label_sources(labels),
+        "n_bad": sum(lab.is_bad for lab in labels.values()),
+        "n_success": sum(bool(lab.success) and not lab.is_bad for lab in labels.values()),
+        "metrics": metrics,
+        "leaderboard": leaderboard,
+        "by_task": _breakdowns(summary, "by_task_category", [c.value for c in TaskCategory]),
+        "by_failure_category": _breakdowns(
+            summary, "by_failure_category", [c.value for c in FailureCategory]
+        ),
+        "by_failure_mode": _breakdowns(summary, "by_failure_mode", modes),
+        "curves": _curves(showcase, scores, summary, load_strips(run_dir)),
+        "settings": json.dumps(summary.settings, sort_keys=True),
+    }
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=jinja2.select_autoescape(["html"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env.get_template("report.html").render(**context)
+
+
+def write_report(run_dir: str | Path, dataset: Dataset | None = None) -> Path:
+    """Render ``RUN_DIR/report.html`` from the run's records.
+
+    Args:
+        run_dir: a run directory written by ``badbench eval`` (``results.json`` and
+            ``scores/*.jsonl``).
+        dataset: the evaluated dataset, if at hand: frame strips of the showcased episodes are
+            first extracted into ``RUN_DIR/strips/`` so later renders need only the run dir.
+
+    Returns:
+        The path of the written report.
+
+    Raises:
+        DataError: ``results.json`` or a scores file is missing.
+        SchemaError: a record does not validate.
+    """
+    run_dir = Path(run_dir)
+    if dataset is not None:
+        summary = load_summary(run_dir)
+        scores = _load_scores(run_dir, summary)
+        specs = {m.spec.key: m.spec for m in summary.models}
+        picks = choose_showcase(scores, specs)
+        extract_strips(
+            run_dir, dataset, [(s.episode_id, s.labels.length, s.labels.tags) for s in picks]
+        )
+    html = render_html(run_dir)
+    path = run_dir / REPORT_FILE
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,355 @@
+"""The HTML report: rendered from hand-made run records, checked as text and in Chromium."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from badbench.bench.report import render_html, strip_indices, write_report, write_strip
+from badbench.bench.results import (
+    DatasetRef,
+    EpisodeLabels,
+    EpisodeScore,
+    MetricValue,
+    ModelMetrics,
+    ModelResult,
+    ModelSpec,
+    RunSummary,
+    load_summary,
+    save_pairs,
+    save_scores,
+    save_summary,
+)
+from badbench.data.schema import FailureTag
+from badbench.errors import DataError
+
+CHROMIUM = Path("/usr/bin/chromium")
+T = 30
+
+# episode id, task, task category, context, success, progress, tags (mode, category, start, end)
+EPISODES = [
+    ("pp/ok/0", "pick-place-v3", "pick_place", "pp-0", True, 1.0, []),
+    (
+        "pp/collide/0",
+        "pick-place-v3",
+        "pick_place",
+        "pp-0",
+        True,
+        0.8,
+        [("collision", "unsafe", 10, 15)],
+    ),
+    ("pp/drop/0", "pick-place-v3", "pick_place", "pp-0", False, 0.3, [("drop", "failure", 12, 18)]),
+    ("dr/ok/0", "drawer-open-v3", "open_close", "dr-0", True, 1.0, []),
+    (
+        "dr/partial/0",
+        "drawer-open-v3",
+        "open_close",
+        "dr-0",
+        False,
+        0.6,
+        [("partial_completion", "shortcut", 20, 29)],
+    ),
+    (
+        "dr/jitter/0",
+        "drawer-open-v3",
+        "open_close",
+        "dr-0",
+        True,
+        0.9,
+        [("jitter", "poor_execution", 5, 25)],
+    ),
+]
+MODELS = [
+    ModelSpec(key="oracle", name="oracle", config_hash="h0", description="Reads the dense labels."),
+    ModelSpec(key="time", name="time", config_hash="h1", description="t/T: always rising."),
+    ModelSpec(
+        key="random(seed=1)",
+        name="random",
+        options={"seed": 1},
+        config_hash="h2",
+        output_range=(0.0, 100.0),
+        description="Uniform noise.",
+    ),
+]
+
+
+def _labels(eid, task, cat, ctx, success, progress, tags) -> EpisodeLabels:
+    ftags = [FailureTag(category=c, mode=m, start_frame=a, end_frame=b) for m, c, a, b in tags]
+    dense = np.linspace(0, progress, T)
+    for tag in ftags:  # reward drops during a failure
+        dense[tag.start_frame : tag.end_frame + 1] *= 0.5
+    is_bad = (not success) or bool(tags)
+    return EpisodeLabels(
+        episode_id=eid,
+        instruction=f"do {task}",
+        task=task,
+        task_category=cat,
+        context_id=ctx,
+        length=T,
+        fps=10.0,
+        success=success,
+        progress=progress,
+        progress_source="oracle",
+        is_bad=is_bad,
+        quality=0 if not success else (1 if tags else 2),
+        tags=ftags,
+        dense_reward=[float(x) for x in dense],
+        dense_source="oracle",
+    )
+
+
+def _rows(spec: ModelSpec, labels: list[EpisodeLabels]) -> list[EpisodeScore]:
+    rng = np.random.default_rng(1)
+    rows = []
+    for lab in labels:
+        if spec.name == "oracle":
+            idx, r = list(range(T)), list(lab.dense_reward or [])
+        elif spec.name == "time":
+            idx, r = list(range(T)), [t / (T - 1) for t in range(T)]
+        else:  # a model that subsamples every third frame, in [0, 100]
+            idx = list(range(0, T, 3))
+            r = [float(x) for x in rng.uniform(0, 100, len(idx))]
+        rows.append(
+            EpisodeScore(
+                model_key=spec.key,
+                episode_id=lab.episode_id,
+                frame_indices=idx,
+                rewards=r,
+                scores={"return": sum(r), "last": r[-1], "mean": sum(r) / len(r)},
+                labels=lab,
+            )
+        )
+    return rows
+
+
+def _mv(v: float | None, w: float = 0.1, n: int = 6) -> MetricValue:
+    if v is None:
+        return MetricValue(value=None, n=0)
+    return MetricValue(value=v, ci_low=v - w, ci_high=v + w, n=n)
+
+
+def _metrics(base: float) -> ModelMetrics:
+    def block(shift: float) -> dict[str, MetricValue]:
+        return {
+            "pairwise_accuracy": _mv(min(base + shift, 1.0)),
+            "fpr_fixed": _mv(max(1 - base - shift, 0.0)),
+            "over_reward": _mv(0.5 - base + shift),
+            "voc": _mv(None) if shift else _mv(base),
+        }
+
+    return ModelMetrics(
+        overall=block(0.0),
+        by_task_category={"pick_place": block(0.05), "open_close": block(-0.05)},
+        by_failure_category={
+            c: block(s)
+            for c, s in [
+                ("unsafe", -0.1),
+                ("shortcut", -0.2),
+                ("poor_execution", 0.0),
+                ("failure", 0.1),
+            ]
+        },
+        by_failure_mode={
+            m: block(s)
+            for m, s in [
+                ("collision", -0.1),
+                ("partial_completion", -0.2),
+                ("jitter", 0.0),
+                ("drop", 0.1),
+            ]
+        },
+    )
+
+
+def make_run(run_dir: Path, *, strips: bool = True) -> RunSummary:
+    """Write a small run directory by hand: 3 models x 6 episodes, optional frame strips."""
+    labels = [_labels(*e) for e in EPISODES]
+    results = []
+    for spec, base in zip(MODELS, [1.0, 0.55, 0.5], strict=True):
+        rel = save_scores(run_dir, spec.key, _rows(spec, labels))
+        results.append(
+            ModelResult(
+                spec=spec,
+                metrics=_metrics(base),
+                scores_file=rel,
+                n_episodes=len(labels),
+                model_seconds=0.25,
+            )
+        )
+    save_pairs(run_dir, [])
+    summary = RunSummary(
+        badbench_version="0.1.0",
+        dataset=DatasetRef(path="/data/tiny", fingerprint="abc123", n_episodes=len(labels)),
+        settings={"threshold": 0.95, "n_boot": 200},
+        models=results,
+    )
+    save_summary(run_dir, summary)
+    if strips:
+        for lab in labels:
+            idx = strip_indices(lab.length, lab.tags, 6)
+            write_strip(run_dir, lab.episode_id, synthetic_frames(idx), idx, camera="top")
+    return summary
+
+
+def synthetic_frames(indices: list[int], h: int = 72, w: int = 96) -> np.ndarray:
+    """Frames with a gradient background and a square that moves with the frame index."""
+    out = np.zeros((len(indices), h, w, 3), np.uint8)
+    out[..., 0] = np.linspace(40, 200, w, dtype=np.uint8)[None, None, :]
+    out[..., 2] = 120
+    for k, i in enumerate(indices):
+        x = int(i / (T - 1) * (w - 16))
+        out[k, 28:44, x : x + 16] = (250, 220, 40)
+    return out
+
+
+class _Collect(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _parse(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    p = _Collect()
+    p.feed(html)
+    return p.tags
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    run_dir = tmp_path_factory.mktemp("run")
+    make_run(run_dir)
+    return write_report(run_dir)
+
+
+def test_sections_rows_and_curves(report: Path) -> None:
+    tags = _parse(report.read_text(encoding="utf-8"))
+    ids = {a.get("id") for _, a in tags}
+    assert {"run", "leaderboard", "by-task-category", "by-failure-mode", "curves"} <= ids
+    rows = [a["data-model"] for t, a in tags if t == "tr" and a.get("class") == "model-row"]
+    assert rows == [m.key for m in MODELS]
+    curves = [a["data-episode"] for t, a in tags if t == "figure" and a.get("class") == "curve"]
+    # a clean success, then the most over-rewarded episode of each failure category present
+    assert curves == ["pp/ok/0", "pp/collide/0", "dr/partial/0", "dr/jitter/0", "pp/drop/0"]
+    strip_imgs = [a for t, a in tags if t == "img" and (a.get("alt") or "").startswith("frame ")]
+    assert len(strip_imgs) == 6 * len(curves)
+
+
+def test_self_contained(report: Path) -> None:
+    html = report.read_text(encoding="utf-8")
+    assert not re.search(r"https?://", html, re.IGNORECASE)
+    assert "url(" not in html and "@import" not in html
+    for tag, attrs in _parse(html):
+        for name in ("src", "href"):
+            value = attrs.get(name)
+            if value is not None:
+                assert value.startswith(("data:", "#")), (tag, name, value[:60])
+
+
+def test_best_excludes_oracle_and_respects_direction(report: Path) -> None:
+    html = report.read_text(encoding="utf-8")
+    body = html.split('id="leaderboard-table"')[1].split("</table>")[0]
+    rows = {m.key: body.split(f'data-model="{m.key}"')[1].split("</tr>")[0] for m in MODELS}
+    assert 'class="best"' not in rows["oracle"]
+    # time (0.55) beats random (0.5) on accuracy (higher) and on FPR/over-reward (lower)
+    assert rows["time"].count('class="best"') == 4
+    assert 'class="best"' not in rows["random(seed=1)"]
+    assert "oracle" in html and "not from human raters" in html
+
+
+def test_rebuild_from_run_dir_keeps_strips(report: Path) -> None:
+    first = report.read_text(encoding="utf-8")
+    again = render_html(report.parent)
+    assert again.count("data:image/jpeg;base64,") == first.count("data:image/jpeg;base64,") > 0
+
+
+def test_without_strips_or_breakdowns(tmp_path: Path) -> None:
+    summary = make_run(tmp_path, strips=False)
+    bare = [
+        m.model_copy(update={"metrics": ModelMetrics(overall=m.metrics.overall)})
+        for m in summary.models
+    ]
+    save_summary(tmp_path, summary.model_copy(update={"models": bare}))
+    html = write_report(tmp_path).read_text(encoding="utf-8")
+    assert "No frame strip stored" in html
+    assert "No per-task-category metrics" in html and "No per-failure metrics" in html
+    assert load_summary(tmp_path).models[0].spec.key == "oracle"
+
+
+def test_missing_run_is_a_data_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="badbench eval"):
+        write_report(tmp_path)
+
+
+def test_strip_indices_cover_failure_spans() -> None:
+    tag = FailureTag(category="failure", mode="drop", start_frame=3, end_frame=4)
+    picks = strip_indices(100, [tag], 6)
+    assert len(picks) == 6 and picks[0] == 0 and picks[-1] == 99
+    assert any(3 <= i <= 4 for i in picks)
+    assert strip_indices(3, [], 6) == [0, 1, 2]
+    assert strip_indices(0, [], 6) == []
+
+
+def test_import_does_not_load_matplotlib() -> None:
+    code = "import sys, badbench.bench.report; sys.exit('matplotlib' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def _chromium(tmp_path: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            *extra,
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_opens_in_chromium(report: Path, tmp_path: Path) -> None:
+    url = report.resolve().as_uri()
+    proc = _chromium(tmp_path, url, "--virtual-time-budget=5000", "--dump-dom")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    tags = _parse(proc.stdout)
+    body = next(a for t, a in tags if t == "body")
+    n_imgs = sum(t == "img" for t, _ in _parse(report.read_text(encoding="utf-8")))
+    assert body.get("data-images") == str(n_imgs) and n_imgs > 0
+    assert body.get("data-ok") == "1", "an image failed to decode"
+    ids = {a.get("id") for _, a in tags}
+    assert {"run", "leaderboard", "by-task-category", "by-failure-mode", "curves"} <= ids
+    assert sum(t == "tr" and a.get("class") == "model-row" for t, a in tags) == len(MODELS)
+    assert sum(t == "figure" and a.get("class") == "curve" for t, a in tags) == 5
+
+    shot = tmp_path / "report.png"
+    proc = _chromium(
+        tmp_path,
+        url,
+        "--virtual-time-budget=5000",
+        "--hide-scrollbars",
+        "--window-size=1280,4000",
+        f"--screenshot={shot}",
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert shot.stat().st_size > 10_000

@@ -88,9 +88,13 @@ def episode_key(episode: Episode, refs: object = None) -> str:
 
 
 def _frame_refs(ds: Dataset, episode_id: str) -> object:
-    """Where an episode's frames are stored, if the dataset exposes it (else ``None``)."""
-    fn = getattr(ds, "episode_files", None)
-    return fn(episode_id) if callable(fn) else None
+    """Where an episode's frames are stored: its index and each camera's video file."""
+    root = Path(ds.root)
+    videos = {}
+    for cam in ds.cameras:
+        path = Path(ds.video_path(episode_id, cam))
+        videos[cam] = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+    return {"episode_index": ds.episode_index(episode_id), "videos": videos}
 
 
 def dataset_fingerprint(keys: Sequence[str]) -> str:

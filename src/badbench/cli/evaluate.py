@@ -88,11 +88,12 @@ def eval_command(
 
 LEADERBOARD = (
     ("pairwise_accuracy", "pair acc"),
+    ("pairwise_accuracy_ab", "A/B acc"),
     ("fpr_fixed", "FPR@thr"),
     ("fpr_calibrated", "FPR@TPR"),
     ("auroc", "AUROC"),
     ("voc", "VOC"),
-    ("mae", "MAE"),
+    ("over_reward", "over-reward"),
 )
 """Metrics shown in the terminal leaderboard (those present in the summary), with titles."""
 

@@ -91,9 +91,14 @@ def load_catalog(root: Path, report: tables.Report = None) -> Catalog:
     """
     root = Path(root)
     info = lerobot.read_info(root)
-    index = lerobot.read_episodes_index(root)
+    index = lerobot.read_episodes_index(root, report=report)
     rows = index.to_pylist()
-    tasks = lerobot.read_tasks(root) if rows or (root / lerobot.TASKS_PATH).exists() else []
+    tasks: list[str] = []
+    if rows or (root / lerobot.TASKS_PATH).exists():
+        try:
+            tasks = lerobot.read_tasks(root)
+        except DataError as e:
+            _emit(e, report)
     ep_path = root / lerobot.EPISODES_DIR
     for pos, row in enumerate(rows):
         if row["episode_index"] != pos:

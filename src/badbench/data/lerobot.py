@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -246,7 +246,7 @@ def build_features(
 
 
 def _arrow_type(dtype: str, shape: Sequence[int]) -> pa.DataType:
-    base = pa.from_numpy_dtype(np.dtype("bool" if dtype == "bool" else dtype))
+    base = pa.string() if dtype == "string" else pa.from_numpy_dtype(np.dtype(dtype))
     if list(shape) == [1]:
         return base
     for dim in reversed(list(shape)):
@@ -444,8 +444,15 @@ def episodes_files(root: Path) -> list[Path]:
     return sorted((root / EPISODES_DIR).glob("chunk-*/file-*.parquet"))
 
 
-def read_episodes_index(root: Path, *, with_stats: bool = False) -> pa.Table:
+def read_episodes_index(
+    root: Path, *, with_stats: bool = False, report: Callable[[DataError], None] | None = None
+) -> pa.Table:
     """All committed episode rows, sorted by ``episode_index`` (``stats/`` columns only on request).
+
+    Args:
+        root: dataset directory.
+        with_stats: also read the ``stats/...`` columns.
+        report: if given, a bad file is handed over as an error and skipped; otherwise it raises.
 
     Raises:
         DataError: a file cannot be read.
@@ -459,10 +466,18 @@ def read_episodes_index(root: Path, *, with_stats: bool = False) -> pa.Table:
             cols = names if with_stats else [n for n in names if not n.startswith("stats/")]
             table = pf.read(columns=cols)
         except (OSError, pa.ArrowException) as e:
-            raise DataError(f"cannot read parquet: {e}", path=path) from None
-        for problem in episodes_schema_problems(table.schema):
-            raise SchemaError(problem[1], path=path, field=problem[0])
-        tables.append(table)
+            err = DataError(f"cannot read parquet: {e}", path=path)
+            if report is None:
+                raise err from None
+            report(err)
+            continue
+        problems = episodes_schema_problems(table.schema)
+        for field, message in problems:
+            if report is None:
+                raise SchemaError(message, path=path, field=field)
+            report(SchemaError(message, path=path, field=field))
+        if not problems:
+            tables.append(table)
     if not tables:
         return pa.table({k: pa.array([], t) for k, t in EPISODE_INDEX_COLUMNS.items()})
     table = pa.concat_tables(tables, promote_options="permissive")

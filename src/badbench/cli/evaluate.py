@@ -88,18 +88,29 @@ def eval_command(
 
 LEADERBOARD = (
     ("pairwise_accuracy", "pair acc"),
-    ("pairwise_accuracy_ab", "A/B acc"),
     ("fpr_fixed", "FPR@thr"),
     ("fpr_calibrated", "FPR@TPR"),
     ("auroc", "AUROC"),
     ("voc", "VOC"),
-    ("over_reward", "over-reward"),
+    ("over_reward", "over-rew"),
 )
-"""Metrics shown in the terminal leaderboard (those present in the summary), with titles."""
+"""Headline metrics of the terminal leaderboard (those present in the summary), with titles."""
+
+
+def _cell(v: object) -> str:
+    from badbench.bench.results import MetricValue
+
+    if not isinstance(v, MetricValue) or v.value is None:
+        return "-"
+    if v.ci_low is None or v.ci_high is None:
+        return f"{v.value:.2f}"
+    half = f"{(v.ci_high - v.ci_low) / 2:.2f}".removeprefix("0")
+    return f"{v.value:.2f}±{half}"
 
 
 def print_leaderboard(summary: object) -> None:
-    """Print models x headline metrics (value and 95% CI) as a rich table."""
+    """Print models x headline metrics (value ± half-width of the 95% CI) as a rich table."""
+    from rich import box
     from rich.console import Console
     from rich.table import Table
 
@@ -109,19 +120,23 @@ def print_leaderboard(summary: object) -> None:
     present = [
         (k, t) for k, t in LEADERBOARD if any(k in m.metrics.overall for m in summary.models)
     ]
-    table = Table("model", *(t for _, t in present), "cached", title="leaderboard")
+    table = Table(
+        title=f"leaderboard ({summary.dataset.n_episodes} episodes, score={summary.score_kind})",
+        caption="value ± half-width of the bootstrap 95% CI; full table in results.json",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    width = max((len(m.spec.key) for m in summary.models), default=5)
+    table.add_column("model", min_width=min(width, 24), overflow="fold")
+    for _, title in present:
+        table.add_column(title, justify="right", no_wrap=True)
     for m in summary.models:
-        cells = []
-        for k, _ in present:
-            v = m.metrics.overall.get(k)
-            if v is None or v.value is None:
-                cells.append("-")
-            elif v.ci_low is None or v.ci_high is None:
-                cells.append(f"{v.value:.3f}")
-            else:
-                cells.append(f"{v.value:.3f} [{v.ci_low:.2f}, {v.ci_high:.2f}]")
-        table.add_row(m.spec.key, *cells, f"{m.n_cached}/{m.n_episodes}")
-    Console().print(table)
+        table.add_row(m.spec.key, *(_cell(m.metrics.overall.get(k)) for k, _ in present))
+    console = Console()
+    console.print(table)
+    cached = ", ".join(f"{m.spec.key} {m.n_cached}/{m.n_episodes}" for m in summary.models)
+    console.print(f"from cache: {cached}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -59,6 +59,11 @@ class Curve:
     values: Sequence[float]
 
 
+def group_label(group: str) -> str:
+    """How a breakdown group is shown: underscores as spaces; ``none`` as clean episodes."""
+    return "no failure" if group == "none" else group.replace("_", " ")
+
+
 def _mode_category(name: str) -> str:
     from badbench.data.taxonomy import FAILURE_MODES
 
@@ -143,7 +148,7 @@ def bar_chart(
     if chance is not None:
         ax.axhline(chance, color="#888888", linestyle="--", linewidth=1, zorder=1)
     ax.axhline(0, color="#444444", linewidth=0.8, zorder=1)
-    names = [textwrap.fill(g.replace("_", " "), 11) for g in groups]
+    names = [textwrap.fill(group_label(g), 11) for g in groups]
     rotate = n_groups > 6
     ax.set_xticks(
         x,

@@ -15,8 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from badbench.bench.report._figures import PALETTE, Curve, bar_chart, curve_figure
-from badbench.bench.report._metric_info import MetricInfo, metric_info, order_metrics
+from badbench.bench.report._figures import PALETTE, Curve, bar_chart, curve_figure, group_label
+from badbench.bench.report._metric_info import (
+    MetricInfo,
+    metric_info,
+    order_metrics,
+    split_headline,
+)
 from badbench.bench.report._select import (
     ORACLE_NAME,
     Showcase,
@@ -48,12 +53,26 @@ _CHANCE = {"pairwise_accuracy": 0.5, "auroc": 0.5}
 
 @dataclass
 class Cell:
-    """One leaderboard cell."""
+    """One table cell: a metric value with its interval."""
 
     text: str
     ci: str = ""
     n: int = 0
+    value: float | None = None
     best: bool = False
+
+
+@dataclass
+class Board:
+    """A models x metrics table.
+
+    Attributes:
+        metrics: the columns.
+        rows: one dict per model: ``key``, ``colour``, ``oracle`` and ``cells``.
+    """
+
+    metrics: list[MetricInfo]
+    rows: list[dict[str, Any]]
 
 
 @dataclass
@@ -66,47 +85,50 @@ class Breakdown:
     rows: list[tuple[str, list[Cell]]] = field(default_factory=list)
 
 
-def _fmt(v: float | None) -> str:
-    return "—" if v is None else f"{v:.3f}"
-
-
 def _cell(mv: MetricValue | None) -> Cell:
     if mv is None or mv.value is None:
         return Cell("—", n=mv.n if mv else 0)
-    ci = (
-        ""
-        if mv.ci_low is None or mv.ci_high is None
-        else f"[{_fmt(mv.ci_low)}, {_fmt(mv.ci_high)}]"
-    )
-    return Cell(_fmt(mv.value), ci=ci, n=mv.n)
+    ci = ""
+    if mv.ci_low is not None and mv.ci_high is not None:
+        ci = f"[{mv.ci_low:.2f}, {mv.ci_high:.2f}]"
+    return Cell(f"{mv.value:.3f}", ci=ci, n=mv.n, value=mv.value)
 
 
 def _is_oracle(result: ModelResult) -> bool:
     return result.spec.name == ORACLE_NAME
 
 
-def _leaderboard(summary: RunSummary) -> tuple[list[MetricInfo], list[dict[str, Any]]]:
-    names = order_metrics(n for m in summary.models for n in m.metrics.overall)
+def _board(summary: RunSummary, names: Sequence[str]) -> Board:
+    """A models x metrics table; the best value per ranked column is marked.
+
+    The ``oracle`` baseline (which reads the labels) is left out of "best" unless it is alone.
+    """
     infos = [metric_info(n) for n in names]
-    rows = []
-    for i, result in enumerate(summary.models):
-        rows.append(
-            {
-                "key": result.spec.key,
-                "colour": PALETTE[i % len(PALETTE)],
-                "oracle": _is_oracle(result),
-                "cells": [_cell(result.metrics.overall.get(n)) for n in names],
-            }
-        )
+    rows = [
+        {
+            "key": result.spec.key,
+            "colour": PALETTE[i % len(PALETTE)],
+            "oracle": _is_oracle(result),
+            "cells": [_cell(result.metrics.overall.get(n)) for n in names],
+        }
+        for i, result in enumerate(summary.models)
+    ]
+    judged = [r for r in rows if not r["oracle"]] or rows
     for col, info in enumerate(infos):
-        judged = [r for r in rows if not r["oracle"]] or rows
-        vals = [(float(r["cells"][col].text), r) for r in judged if r["cells"][col].text != "—"]
-        if not vals:
+        cells = [r["cells"][col] for r in judged if r["cells"][col].value is not None]
+        if not info.ranked or not cells:
             continue
-        best = (max if info.higher_is_better else min)(v for v, _ in vals)
-        for v, r in vals:
-            r["cells"][col].best = abs(v - best) < 1e-12
-    return infos, rows
+        pick = max if info.higher_is_better else min
+        best = pick(c.value for c in cells)
+        for c in cells:
+            c.best = abs(c.value - best) <= 1e-12
+    return Board(infos, rows)
+
+
+def _leaderboards(summary: RunSummary) -> tuple[Board, Board]:
+    """The main leaderboard (headline metrics) and the table of further metrics."""
+    main, more = split_headline(n for m in summary.models for n in m.metrics.overall)
+    return _board(summary, main), _board(summary, more)
 
 
 def _group_order(names: Sequence[str], reference: Sequence[str]) -> list[str]:
@@ -199,7 +221,7 @@ def render_html(run_dir: str | Path) -> str:
     labels = episode_labels(scores)
     specs = {m.spec.key: m.spec for m in summary.models}
     showcase = choose_showcase(scores, specs)
-    metrics, leaderboard = _leaderboard(summary)
+    board, more = _leaderboards(summary)
     modes = sorted(
         FAILURE_MODES, key=lambda m: (list(FailureCategory).index(FAILURE_MODES[m].category), m)
     )
@@ -211,8 +233,8 @@ def render_html(run_dir: str | Path) -> str:
         "label_sources": _label_sources(labels),
         "n_bad": sum(lab.is_bad for lab in labels.values()),
         "n_success": sum(bool(lab.success) and not lab.is_bad for lab in labels.values()),
-        "metrics": metrics,
-        "leaderboard": leaderboard,
+        "board": board,
+        "more": more,
         "by_task": _breakdowns(summary, "by_task_category", [c.value for c in TaskCategory]),
         "by_failure_category": _breakdowns(
             summary, "by_failure_category", [c.value for c in FailureCategory]
@@ -220,6 +242,7 @@ def render_html(run_dir: str | Path) -> str:
         "by_failure_mode": _breakdowns(summary, "by_failure_mode", modes),
         "curves": _curves(showcase, scores, summary, load_strips(run_dir)),
         "settings": json.dumps(summary.settings, sort_keys=True),
+        "group_label": group_label,
     }
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),

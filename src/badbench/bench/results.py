@@ -331,9 +331,14 @@ def load_jsonl(path: str | Path, record: type[R]) -> list[R]:
     return out
 
 
-def save_scores(run_dir: str | Path, model_key: str, rows: Iterable[EpisodeScore]) -> str:
-    """Write one model's rows to ``scores/<slug>.jsonl``; returns the path relative to the run."""
-    rel = f"{SCORES_DIR}/{model_slug(model_key)}.jsonl"
+def save_scores(
+    run_dir: str | Path, model_key: str, rows: Iterable[EpisodeScore], *, stem: str | None = None
+) -> str:
+    """Write one model's rows to ``scores/<stem>.jsonl``; returns the path relative to the run.
+
+    ``stem`` defaults to :func:`model_slug` of the key.
+    """
+    rel = f"{SCORES_DIR}/{stem or model_slug(model_key)}.jsonl"
     save_jsonl(Path(run_dir) / rel, rows)
     return rel
 

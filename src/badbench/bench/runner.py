@@ -410,9 +410,11 @@ def evaluate(
     ids = [lab.episode_id for lab in labels]
     pairs = PairTable.from_labels(ids, ab) if ab else None
     results = []
-    for spec, scored in per_model:
+    slugs = [R.model_slug(spec.key) for spec, _ in per_model]
+    for (spec, scored), slug in zip(per_model, slugs, strict=True):
         rows = [score_row(spec.key, lab, s) for lab, s in zip(labels, scored, strict=True)]
-        rel = R.save_scores(run_dir, spec.key, rows)
+        stem = slug if slugs.count(slug) == 1 else f"{slug}-{spec.config_hash[:8]}"
+        rel = R.save_scores(run_dir, spec.key, rows, stem=stem)
         metrics = compute_all(episode_table(rows, score_kind), pairs, settings)
         results.append(
             R.ModelResult(

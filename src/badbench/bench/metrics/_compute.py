@@ -293,7 +293,7 @@ class _Context:
         else:
             put("quality_tau", np.full(1, np.nan), 0)
 
-        put("best_of_k", *self._best_of_k(focus, rows, code, n_c, weights))
+        put("best_of_k", *self._best_of_k(focus, rows, local, weights))
 
         labelled = focus & np.isfinite(t.progress)
         err = np.where(labelled, t.final - np.nan_to_num(t.progress), 0.0)
@@ -306,11 +306,12 @@ class _Context:
         self,
         focus: np.ndarray,
         rows: np.ndarray,
-        code: np.ndarray,
-        n_c: int,
+        local: np.ndarray,
         weights: np.ndarray,
     ) -> tuple[np.ndarray, int]:
+        """Best-of-K credits of the contexts holding a focus episode, over the rows."""
         t = self.table
+        n_c = weights.shape[1]
         idx = np.flatnonzero(rows)
         if len(idx) == 0:
             return np.full(1, np.nan), 0
@@ -321,8 +322,8 @@ class _Context:
         defined = np.isfinite(credits) & has_focus[contexts]
         num = np.zeros(n_c)
         den = np.zeros(n_c)
-        num[code[contexts[defined]]] = credits[defined]
-        den[code[contexts[defined]]] = 1.0
+        num[local[contexts[defined]]] = credits[defined]
+        den[local[contexts[defined]]] = 1.0
         dw = weights @ den
         vals = np.full(weights.shape[0], np.nan)
         ok = dw > 0

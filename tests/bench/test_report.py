@@ -353,3 +353,35 @@ def test_opens_in_chromium(report: Path, tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert shot.stat().st_size > 10_000
+
+
+def test_strips_from_a_real_dataset(make_dataset, tmp_path: Path) -> None:
+    """The runner's path: evaluate a tiny dataset on disk, strips decoded from its videos."""
+    import json
+
+    from badbench.bench.metrics import MetricSettings
+    from badbench.bench.runner import evaluate
+
+    ds = make_dataset(4, length=12, size=32)
+    out = tmp_path / "run"
+    evaluate(
+        ds, ["oracle", "time"], out, settings=MetricSettings(n_boot=20), progress=False, fsync=False
+    )
+    index = json.loads((out / "strips" / "index.json").read_text(encoding="utf-8"))
+    html = (out / "report.html").read_text(encoding="utf-8")
+    curves = [
+        a["data-episode"] for t, a in _parse(html) if t == "figure" and a.get("class") == "curve"
+    ]
+    assert curves and set(curves) <= set(index["episodes"])
+    for eid in curves:
+        entry = index["episodes"][eid]
+        assert "error" not in entry and len(entry["frames"]) == 6
+    assert html.count("data:image/jpeg;base64,") == 6 * len(curves)
+
+
+def test_unreadable_frames_are_reported_not_fatal(make_dataset, tmp_path: Path) -> None:
+    """A dataset that lacks the run's episodes: the report says so in place of the strips."""
+    make_run(tmp_path, strips=False)
+    ds = make_dataset(1, length=10, size=32)
+    html = write_report(tmp_path, ds).read_text(encoding="utf-8")
+    assert html.count("Frames unavailable: no episode") == 5

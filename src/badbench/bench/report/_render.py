@@ -172,14 +172,17 @@ def _curves(
     summary: RunSummary,
     strips: Mapping[str, Strip],
 ) -> list[dict[str, Any]]:
+    wanted = {item.episode_id for item in showcase}
+    by_id = {
+        key: {r.episode_id: r for r in rows if r.episode_id in wanted}
+        for key, rows in scores.items()
+    }
+    by_id.update({m.spec.key: {} for m in summary.models if m.spec.key not in by_id})
     out = []
     for item in showcase:
         curves = []
         for i, result in enumerate(summary.models):
-            row = next(
-                (r for r in scores.get(result.spec.key, []) if r.episode_id == item.episode_id),
-                None,
-            )
+            row = by_id[result.spec.key].get(item.episode_id)
             if row is None or not row.rewards:
                 continue
             values = normalise(row.rewards, result.spec.output_range)

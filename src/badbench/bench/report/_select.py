@@ -53,24 +53,26 @@ def episode_labels(scores: Mapping[str, Sequence[EpisodeScore]]) -> dict[str, Ep
     return out
 
 
-def _over_reward(
-    episode_id: str,
-    labels: EpisodeLabels,
-    scores: Mapping[str, Sequence[EpisodeScore]],
-    specs: Mapping[str, ModelSpec],
-) -> float:
-    target = labels.progress if labels.progress is not None else float(bool(labels.success))
-    gaps = []
+def _final_progress(
+    scores: Mapping[str, Sequence[EpisodeScore]], specs: Mapping[str, ModelSpec]
+) -> dict[str, list[float]]:
+    """Episode id -> final predicted progress on [0, 1] of each model but the oracle."""
+    out: dict[str, list[float]] = {}
     for key, rows in scores.items():
         spec = specs.get(key)
         if spec is None or spec.name == ORACLE_NAME:
             continue
-        row = next((r for r in rows if r.episode_id == episode_id), None)
-        if row is None or not row.rewards:
-            continue
-        final = normalise(row.rewards[-1:], spec.output_range)[0]
-        gaps.append(final - target)
-    return sum(gaps) / len(gaps) if gaps else 0.0
+        for row in rows:
+            if row.rewards:
+                final = normalise(row.rewards[-1:], spec.output_range)[0]
+                out.setdefault(row.episode_id, []).append(final)
+    return out
+
+
+def _over_reward(labels: EpisodeLabels, finals: Sequence[float]) -> float:
+    """Mean final predicted progress minus the label (0 without predictions)."""
+    target = labels.progress if labels.progress is not None else float(bool(labels.success))
+    return sum(f - target for f in finals) / len(finals) if finals else 0.0
 
 
 def choose_showcase(
@@ -90,6 +92,7 @@ def choose_showcase(
         The chosen episodes: a clean success first (if any), then one per failure category.
     """
     labels = episode_labels(scores)
+    finals = _final_progress(scores, specs)
     chosen: list[Showcase] = []
 
     success = next((e for e, lab in labels.items() if lab.success and not lab.is_bad), None)
@@ -105,7 +108,7 @@ def choose_showcase(
         ]
         if not candidates:
             continue
-        gaps = {e: _over_reward(e, labels[e], scores, specs) for e in candidates}
+        gaps = {e: _over_reward(labels[e], finals.get(e, ())) for e in candidates}
         best = max(candidates, key=lambda e: gaps[e])  # max keeps the first of equals
         modes = sorted({t.mode for t in labels[best].tags if t.category == category})
         which = (

@@ -199,10 +199,11 @@ def extract_strips(
             picks = strip_indices(length, tags, n)
             frames = dataset.frames(episode_id, cam, picks)
             write_strip(run_dir, episode_id, frames, picks, camera=cam, height=height)
-        except BadbenchError as e:
+        except (BadbenchError, KeyError) as e:  # Dataset raises KeyError for unknown ids
+            message = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
             (run_dir / STRIPS_DIR).mkdir(parents=True, exist_ok=True)
             index_doc = _read_index(run_dir)
-            index_doc["episodes"][episode_id] = {"camera": camera or "", "error": str(e)}
+            index_doc["episodes"][episode_id] = {"camera": camera or "", "error": str(message)}
             _write_index(run_dir, index_doc)
 
 

@@ -255,17 +255,30 @@ def card_cmd(
 @user_errors
 def validate_cmd(
     root: Annotated[Path, typer.Argument(help="Dataset directory.")],
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Fail on warnings (leftovers of interrupted appends).")
+    ] = False,
 ) -> None:
-    """List every problem in a dataset (exit code 1 if there is any)."""
+    """List every problem in a dataset; exit code 1 if there is any error.
+
+    Warnings (files left by an interrupted append, which readers ignore and the next writer
+    removes) are listed too, but fail only with --strict.
+    """
     from badbench.data.validate import validate
 
-    problems = validate(root)
-    for problem in problems:
-        out.print(f"[red]problem:[/] {escape(str(problem))}", soft_wrap=True)
-    if problems:
-        out.print(f"[bold red]{len(problems)} problem(s)[/] in {escape(str(root))}")
+    problems = validate(root, include_warnings=True)
+    errors = [p for p in problems if p.severity == "error"]
+    warnings = [p for p in problems if p.severity != "error"]
+    for p in errors:
+        out.print(f"[red]error:[/] {escape(str(p))}", soft_wrap=True)
+    for p in warnings:
+        out.print(f"[yellow]{escape(str(p))}[/]", soft_wrap=True)
+    if errors or (strict and warnings):
+        counts = f"{len(errors)} error(s), {len(warnings)} warning(s)"
+        out.print(f"[bold red]{counts}[/] in {escape(str(root))}")
         raise typer.Exit(EXIT_PROBLEMS)
-    out.print(f"[green]ok:[/] {escape(str(root))} has no problems")
+    note = f" ({len(warnings)} warning(s))" if warnings else ""
+    out.print(f"[green]ok:[/] {escape(str(root))} has no errors{note}")
 
 
 @app.command("example")

@@ -93,3 +93,15 @@ def test_two_writers_append_whole_lines(tmp_path: Path) -> None:
     b.close()
     with ScoreCache(tmp_path, "h") as c:
         assert len(c) == 20
+
+
+def test_writers_see_each_others_entries(tmp_path: Path) -> None:
+    a, b = ScoreCache(tmp_path, "h"), ScoreCache(tmp_path, "h")
+    a.put("k", "ep", _out(3))
+    b.put("k", "ep", _out(4))  # b catches up under the lock and does not append again
+    b.put("k2", "ep2", _out(2))
+    a.put("k2", "ep2", _out(2))
+    assert b.get("k").output.rewards.size == 3  # type: ignore[union-attr]
+    a.close()
+    b.close()
+    assert len((tmp_path / "h.jsonl").read_text().splitlines()) == 2

@@ -8,8 +8,9 @@ model's name and options so a cache directory is readable by people.
 Crash safety: each line is written with a single ``write`` under an exclusive ``flock``, then
 flushed and ``fsync``-ed before the runner moves on. A process killed mid-write leaves at most one
 torn last line; opening the cache drops it (truncating the file back to the last complete line),
-so nothing complete is lost and nothing is duplicated. Two processes appending to one cache file
-do not interleave lines; an entry already present is never appended again by this object.
+so nothing complete is lost and nothing is duplicated. Processes sharing a cache file do not
+interleave lines, and each reads what the others appended before it appends, so an episode's entry
+is written once even when two processes score it.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class ScoreCache:
         self.path = self.dir / f"{config_hash}.jsonl"
         self.fsync = fsync
         self._entries: dict[str, CachedScore] = {}
+        self._offset = 0  # bytes of the file already parsed
         self._fh = open(self.path, "a+b")  # noqa: SIM115 (kept open for appends)
         self._load()
         if describe is not None:
@@ -80,35 +82,49 @@ class ScoreCache:
         """Read every complete line; cut a torn tail left by a killed writer."""
         fcntl.flock(self._fh, fcntl.LOCK_EX)
         try:
-            self._fh.seek(0)
-            data = self._fh.read()
-            good = 0  # byte offset after the last valid, newline-terminated line
-            pos = 0
-            while pos < len(data):
-                nl = data.find(b"\n", pos)
-                if nl < 0:
-                    break  # torn last line (no newline): drop it
-                line = data[pos:nl]
-                pos = nl + 1
-                if not line.strip():
-                    good = pos
-                    continue
-                entry = _parse(line)
-                if entry is None:
-                    if pos < len(data):  # corruption in the middle is not a torn tail
-                        raise DataError(
-                            "unreadable score-cache line; delete this file to re-score",
-                            path=self.path,
-                            line=data.count(b"\n", 0, nl) + 1,
-                        )
-                    break
-                self._entries.setdefault(entry.key, entry)
-                good = pos
-            if good < len(data):
+            self._offset = 0
+            good = self._read_new()
+            self._fh.seek(0, os.SEEK_END)
+            if good < self._fh.tell():
                 self._fh.truncate(good)
                 self._sync()
         finally:
             fcntl.flock(self._fh, fcntl.LOCK_UN)
+
+    def _read_new(self) -> int:
+        """Parse complete lines after ``self._offset`` (caller holds the lock).
+
+        Returns:
+            The byte offset after the last complete, valid line (the new ``self._offset``).
+
+        Raises:
+            DataError: an unreadable line that is not the file's last.
+        """
+        self._fh.seek(self._offset)
+        data = self._fh.read()
+        pos = good = 0
+        while pos < len(data):
+            nl = data.find(b"\n", pos)
+            if nl < 0:
+                break  # torn last line (no newline): drop it
+            line = data[pos:nl]
+            pos = nl + 1
+            if line.strip():
+                entry = _parse(line)
+                if entry is None:
+                    if pos < len(data):  # corruption in the middle is not a torn tail
+                        self._fh.seek(0)
+                        before = self._fh.read(self._offset + nl).count(b"\n") + 1
+                        raise DataError(
+                            "unreadable score-cache line; delete this file to re-score",
+                            path=self.path,
+                            line=before,
+                        )
+                    break
+                self._entries.setdefault(entry.key, entry)
+            good = pos
+        self._offset += good
+        return self._offset
 
     def __contains__(self, key: object) -> bool:
         return key in self._entries
@@ -143,8 +159,14 @@ class ScoreCache:
         fcntl.flock(self._fh, fcntl.LOCK_EX)
         try:
             self._fh.seek(0, os.SEEK_END)
+            if self._fh.tell() > self._offset:  # another process appended: catch up
+                self._read_new()
+                if key in self._entries:
+                    return
+            self._fh.seek(0, os.SEEK_END)
             self._fh.write(line)
             self._sync()
+            self._offset = self._fh.tell()
         finally:
             fcntl.flock(self._fh, fcntl.LOCK_UN)
         self._entries[key] = CachedScore(key, episode_id, _copy(output), float(seconds))

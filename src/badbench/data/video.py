@@ -257,6 +257,25 @@ def probe_video(path: Path) -> VideoProbe:
         container.close()
 
 
+def spec_video_info(spec: VideoSpec, *, height: int, width: int, fps: float) -> dict[str, Any]:
+    """The ``info`` block of a video feature, known before encoding (same keys as
+    :func:`video_info`, which reads them back from a file)."""
+    try:
+        codec = av.Codec(spec.codec, "w").canonical_name
+    except (av.FFmpegError, ValueError):
+        codec = CODEC_NAMES.get(spec.codec, spec.codec)
+    return {
+        "video.height": int(height),
+        "video.width": int(width),
+        "video.codec": CODEC_NAMES.get(spec.codec, codec),
+        "video.pix_fmt": spec.pix_fmt,
+        "video.is_depth_map": False,
+        "video.fps": int(fps) if float(fps).is_integer() else float(fps),
+        "video.channels": 3,
+        "has_audio": False,
+    }
+
+
 def video_info(path: Path) -> dict[str, Any]:
     """The ``info`` block LeRobot stores for a video feature (``get_video_info``)."""
     p = probe_video(path)

@@ -23,7 +23,7 @@ import pyarrow as pa
 from badbench.data import lerobot, tables
 from badbench.data.catalog import Catalog, load_catalog
 from badbench.data.schema import Episode, Preference
-from badbench.data.video import VideoEncoder, VideoSpec, video_info
+from badbench.data.video import VideoEncoder, VideoSpec, spec_video_info
 from badbench.errors import DataError, SchemaError, ValidationError
 
 
@@ -77,6 +77,7 @@ class DatasetWriter:
             self._resume(chunks_size)
         else:
             self._chunks_size = chunks_size
+            _remove_tmp_files(self.root)
 
     # ----------------------------------------------------------------------------------------
     # public API
@@ -305,6 +306,10 @@ def _remove_leftovers(root: Path, cat: Catalog, nxt: dict[str, int], chunks_size
                 continue
             if pos >= first_free:
                 path.unlink()
+    _remove_tmp_files(root)
+
+
+def _remove_tmp_files(root: Path) -> None:
     for base in (root / "meta", root / lerobot.DATA_DIR, root / lerobot.VIDEO_DIR):
         for path in base.rglob(".*.tmp"):
             path.unlink(missing_ok=True)
@@ -350,7 +355,9 @@ class _Batch:
         schema = lerobot.data_schema(feats)
         arrays = []
         for fld in schema:
-            values = columns[fld.name]
+            values = columns.get(fld.name)
+            if values is None:
+                values = _extra_column(ep, fld.name, feats[fld.name], length, w.root)
             stats[fld.name] = lerobot.feature_stats(values)
             if pa.types.is_fixed_size_list(fld.type):
                 flat = pa.array(values.reshape(-1), type=fld.type.value_type)
@@ -421,6 +428,12 @@ class _Batch:
     def commit(self) -> None:
         w = self.w
         assert w.info is not None
+        if self.new_features:  # first commit: info.json first, so the directory opens from now on
+            for key, enc in self.encoders.items():
+                w.info["features"][key]["info"] = spec_video_info(
+                    w.spec, height=enc.height, width=enc.width, fps=enc.fps
+                )
+            lerobot.write_json_atomic(w.info, w.root / lerobot.INFO_PATH)
         for enc in self.encoders.values():
             enc.commit()
         data_path = w.root / w.info["data_path"].format(
@@ -433,10 +446,6 @@ class _Batch:
                 lerobot.write_parquet_atomic(table, tables.table_path(w.root, name, *self.meta_cf))
         if self.new_tasks:
             lerobot.write_parquet_atomic(lerobot.tasks_table(w.tasks), w.root / lerobot.TASKS_PATH)
-        if self.new_features:
-            for key, enc in self.encoders.items():
-                w.info["features"][key]["info"] = video_info(enc.path)
-            lerobot.write_json_atomic(w.info, w.root / lerobot.INFO_PATH)
         episodes_path = w.root / lerobot.DEFAULT_EPISODES_PATH.format(
             chunk_index=self.meta_cf[0], file_index=self.meta_cf[1]
         )
@@ -468,6 +477,27 @@ def _data_columns(
     if ep.action is not None:
         cols[lerobot.ACTION_KEY] = np.asarray(ep.action, dtype=np.float32)
     return cols
+
+
+def _extra_column(
+    ep: Episode, key: str, feature: dict[str, Any], length: int, path: Path
+) -> np.ndarray:
+    """A data column the dataset declares but badbench episodes do not model (``next.done``, ...).
+
+    It is taken from ``episode.extras[key]``, which must hold one row per frame.
+    """
+    arr = ep.extras.get(key)
+    if arr is None or len(arr) != length:
+        raise SchemaError(
+            f"episode '{ep.id}' lacks the dataset's feature '{key}' "
+            f"({feature['dtype']}{feature['shape']}); pass it as episode.extras['{key}'] with one "
+            "row per frame",
+            path=path,
+            field=key,
+        )
+    dtype = "U" if feature["dtype"] == "string" else feature["dtype"]
+    out = np.asarray(arr).astype(dtype)
+    return out.reshape(length) if list(feature["shape"]) == [1] else out.reshape(length, -1)
 
 
 def _check_episode(ep: Episode, w: DatasetWriter, batch_ids: set[str]) -> int:

@@ -1,0 +1,253 @@
+"""Failure injectors: the task is not done (missed grasp, drop, wrong goal, stop, timeout)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from badbench.data.taxonomy import FailureCategory
+from badbench.generate.sim._injector import FailureInjector, register_injector
+from badbench.generate.sim._oracle import oracle_success
+
+if TYPE_CHECKING:
+    from badbench.generate.sim._rollout import RolloutContext, Trace
+    from badbench.generate.sim._tasks import SimTask
+
+_TAIL = 40
+"""Steps an injector keeps recording after the failure is settled (0.5 s)."""
+
+
+def _unit(rng: np.random.Generator) -> np.ndarray:
+    angle = float(rng.uniform(0, 2 * np.pi))
+    return np.array([np.cos(angle), np.sin(angle), 0.0])
+
+
+@register_injector
+@dataclass
+class MissGrasp(FailureInjector):
+    """The expert is shown the object a few centimetres off, so the gripper closes on air.
+
+    Attributes:
+        offset: how far (m, in xy) the perceived object is moved.
+    """
+
+    name: ClassVar[str] = "miss_grasp"
+    category: ClassVar[FailureCategory] = FailureCategory.FAILURE
+    description: ClassVar[str] = "The gripper closes beside the object and lifts nothing."
+
+    offset: float = 0.06
+
+    @classmethod
+    def applies(cls, task: SimTask) -> bool:
+        return task.grasp
+
+    def on_reset(self, ctx: RolloutContext) -> None:
+        self._shift = _unit(self.rng) * self.offset
+        self._close: int | None = None
+
+    def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
+        obs = ctx.obs.copy()
+        obs[4:7] = ctx.obj0 + self._shift  # the expert believes the object sits here
+        out = ctx.expert(obs)
+        if self._close is None and out[3] > 0:
+            self._close = ctx.step
+            ctx.end_in(_TAIL + 20)
+        return out
+
+    def after_step(self, ctx: RolloutContext) -> None:
+        if self._close is not None and not self.spans and ctx.step >= self._close + 20:
+            self.mark(self._close, ctx.step, 1.0, "the gripper closes beside the object")
+
+    def confirm(self, trace: Trace) -> bool:
+        if not self.spans:
+            return False
+        lifted = float(trace.obj[:, 2].max()) > trace.obj[0, 2] + 0.01
+        return not lifted and not bool(trace.grasp.any()) and not oracle_success(trace)
+
+
+@register_injector
+@dataclass
+class Drop(FailureInjector):
+    """Mid-transport the gripper opens; the hand goes on to the goal empty.
+
+    Attributes:
+        after_lift_low, after_lift_high: the release happens this many steps after lift-off.
+    """
+
+    name: ClassVar[str] = "drop"
+    category: ClassVar[FailureCategory] = FailureCategory.FAILURE
+    description: ClassVar[str] = "The object is released mid-transport and falls."
+
+    after_lift_low: int = 4
+    after_lift_high: int = 10
+
+    @classmethod
+    def applies(cls, task: SimTask) -> bool:
+        return task.grasp and task.carry_height > 0
+
+    def on_reset(self, ctx: RolloutContext) -> None:
+        self._delay = int(self.rng.integers(self.after_lift_low, self.after_lift_high + 1))
+        self._lift: int | None = None
+        self._release: int | None = None
+
+    def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
+        if self._release is None:
+            if self._lift is None and ctx.grasp and ctx.obj[2] > ctx.obj0[2] + 0.02:
+                self._lift = ctx.step
+            if self._lift is not None and ctx.step >= self._lift + self._delay:
+                self._release = ctx.step
+                self._z = float(ctx.obj[2])
+                ctx.end_in(_TAIL + 20)
+        if self._release is not None:
+            out = np.zeros(4)
+            out[:3] = ctx.move_to(ctx.env._target_pos + np.array([0, 0, 0.05]))
+            out[3] = -1.0
+            return out
+        return action
+
+    def after_step(self, ctx: RolloutContext) -> None:
+        if self._release is not None and not self.spans and ctx.step >= self._release + 20:
+            sev = 1.0
+            self.mark(self._release, ctx.step, sev, "the gripper opens and the object falls")
+
+    def confirm(self, trace: Trace) -> bool:
+        if not self.spans:
+            return False
+        s = self.spans[0]
+        z = trace.obj[s.start : s.end + 1, 2]
+        held_before = bool(trace.grasp[max(0, s.start - 2) : s.start + 1].any())
+        return (
+            held_before
+            and not bool(trace.grasp[s.end])
+            and float(z[0] - z.min()) > 0.015
+            and (not oracle_success(trace))
+        )
+
+
+@register_injector
+@dataclass
+class WrongGoal(FailureInjector):
+    """The expert is shown a goal 12-18 cm off and completes the task there.
+
+    Attributes:
+        offset_low, offset_high: range of the goal offset (m, in xy).
+    """
+
+    name: ClassVar[str] = "wrong_goal"
+    category: ClassVar[FailureCategory] = FailureCategory.FAILURE
+    description: ClassVar[str] = "The object ends at an offset from the goal."
+
+    offset_low: float = 0.12
+    offset_high: float = 0.18
+
+    @classmethod
+    def applies(cls, task: SimTask) -> bool:
+        return task.goal_in_obs
+
+    def on_reset(self, ctx: RolloutContext) -> None:
+        shift = _unit(self.rng) * self.rng.uniform(self.offset_low, self.offset_high)
+        goal = ctx.env._target_pos + shift
+        goal[:2] = np.clip(goal[:2], [-0.25, 0.45], [0.25, 0.92])
+        self._goal = goal
+        self._reached: int | None = None
+
+    def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
+        obs = ctx.obs.copy()
+        obs[-3:] = self._goal
+        return ctx.expert(obs)
+
+    def after_step(self, ctx: RolloutContext) -> None:
+        off = float(np.linalg.norm(ctx.obj - self._goal))
+        if self._reached is None and off < 0.05:
+            self._reached = ctx.step
+            ctx.end_in(_TAIL)
+            self.mark(ctx.step, ctx.step + _TAIL, 1.0, "the object is put down beside the goal")
+
+    def confirm(self, trace: Trace) -> bool:
+        return bool(self.spans) and not bool(trace.sim_success[-1]) and not oracle_success(trace)
+
+
+@register_injector
+@dataclass
+class EarlyStop(FailureInjector):
+    """The robot stops partway and stays still until the episode ends.
+
+    Attributes:
+        frac_low, frac_high: stop when progress passes a fraction drawn here (or, before any
+            progress, after that fraction of the task's usual expert duration).
+    """
+
+    name: ClassVar[str] = "early_stop"
+    category: ClassVar[FailureCategory] = FailureCategory.FAILURE
+    description: ClassVar[str] = "The robot stops before the task is complete."
+
+    frac_low: float = 0.25
+    frac_high: float = 0.6
+
+    def on_reset(self, ctx: RolloutContext) -> None:
+        self._frac = float(self.rng.uniform(self.frac_low, self.frac_high))
+        self._stop: int | None = None
+
+    def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
+        if self._stop is None and (
+            ctx.progress >= self._frac or ctx.step >= self._frac * ctx.task.expert_steps
+        ):
+            self._stop = ctx.step
+            ctx.end_in(_TAIL + 8)
+            self.mark(ctx.step, ctx.step + _TAIL + 8, 1.0, "the robot stops and does nothing more")
+        if self._stop is not None:
+            out = action.copy()
+            out[:3] = 0.0
+            return out
+        return action
+
+    def confirm(self, trace: Trace) -> bool:
+        if not self.spans:
+            return False
+        s = self.spans[0]
+        still = float(trace.hand_speed[s.start + 8 :].max(initial=0.0)) < 0.05
+        return still and not bool(trace.sim_success[-1])
+
+
+@register_injector
+@dataclass
+class Timeout(FailureInjector):
+    """The robot works slowly and time runs out while it is still on its way.
+
+    Attributes:
+        factor: xyz actions are multiplied by this.
+        frac_low, frac_high: the episode is cut when progress passes a fraction drawn here
+            (or after that fraction of the slowed expert's usual duration).
+    """
+
+    name: ClassVar[str] = "timeout"
+    category: ClassVar[FailureCategory] = FailureCategory.FAILURE
+    description: ClassVar[str] = "The episode ends before the task is complete."
+
+    factor: float = 0.5
+    frac_low: float = 0.4
+    frac_high: float = 0.8
+
+    def on_reset(self, ctx: RolloutContext) -> None:
+        self._frac = float(self.rng.uniform(self.frac_low, self.frac_high))
+        self._limit = int(self._frac * ctx.task.expert_steps / self.factor)
+        ctx.horizon = max(ctx.horizon, self._limit + 8)
+
+    def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
+        if ctx.end_at is None and (ctx.progress >= self._frac or ctx.step >= self._limit):
+            ctx.end_in(4)
+            self.mark(
+                max(0, ctx.step - _TAIL),
+                ctx.step + 4,
+                0.8,
+                "time runs out while the robot is still working",
+            )
+        action = action.copy()
+        action[:3] *= self.factor
+        return action
+
+    def confirm(self, trace: Trace) -> bool:
+        moving = float(trace.hand_speed[-8:].max(initial=0.0)) > 0.02
+        return bool(self.spans) and moving and not bool(trace.sim_success[-1])

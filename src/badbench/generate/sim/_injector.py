@@ -1,0 +1,193 @@
+"""The failure-injector protocol: a small class hooked into the rollout, plus its registry.
+
+An injector sees the rollout through a :class:`RolloutContext` and may change it at three points:
+
+* :meth:`FailureInjector.on_reset` - after the environment reset (change limits, horizon, ...);
+* :meth:`FailureInjector.before_action` - replace or perturb the scripted expert's action;
+* :meth:`FailureInjector.after_step` - watch the new state (start or end a failure span).
+
+It reports what it did as :class:`Span` records (control-step indices) and confirms afterwards,
+from the recorded trace, that the failure really happened (:meth:`FailureInjector.confirm`); the
+engine retries with a new injector seed when it did not, and never writes an unconfirmed tag.
+Injectors are registered by name with :func:`register_injector` and built with
+:func:`make_injector`; each remembers its parameters so a dataset can say what produced it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from badbench.data.taxonomy import FailureCategory, failure_mode
+from badbench.errors import RegistryError
+
+if TYPE_CHECKING:
+    from badbench.generate.sim._rollout import RolloutContext, Trace
+    from badbench.generate.sim._tasks import SimTask
+
+GOOD = "good"
+"""The mode name of clean episodes (the scripted expert, lightly perturbed)."""
+
+
+@dataclass
+class Span:
+    """One injected failure over control steps ``[start, end]`` (inclusive, 80 Hz)."""
+
+    mode: str
+    start: int
+    end: int
+    severity: float = 1.0
+    description: str = ""
+
+
+@dataclass
+class FailureInjector:
+    """Base class: a seeded, configurable perturbation of the scripted expert.
+
+    Subclasses set the class attributes, override the hooks they need, and implement
+    :meth:`confirm`. Instance fields are the injector's parameters (recorded in the dataset).
+
+    Attributes:
+        seed: seeds :attr:`rng`, the injector's own random stream.
+    """
+
+    name: ClassVar[str] = ""
+    category: ClassVar[FailureCategory | None] = None
+    description: ClassVar[str] = ""
+
+    seed: int = 0
+    rng: np.random.Generator = field(init=False, repr=False)
+    spans: list[Span] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rng = np.random.default_rng(self.seed)
+        self.spans = []
+
+    @classmethod
+    def applies(cls, task: SimTask) -> bool:
+        """Whether this mode is physically meaningful on ``task`` (default: every task)."""
+        return True
+
+    def params(self) -> dict[str, Any]:
+        """The injector's parameters, JSON-ready (recorded in ``EpisodeMeta.generator``)."""
+        out: dict[str, Any] = {}
+        for k, v in self.__dict__.items():
+            if k in ("rng", "spans") or k.startswith("_"):
+                continue
+            out[k] = v.tolist() if isinstance(v, np.ndarray) else v
+        return out
+
+    def on_reset(self, ctx: RolloutContext) -> None:
+        """Called once after the environment reset, before the first action."""
+
+    def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
+        """Return the action to execute; ``action`` is the scripted expert's."""
+        return action
+
+    def after_step(self, ctx: RolloutContext) -> None:
+        """Called after each control step, with ``ctx`` updated to the new state."""
+
+    def mark(self, start: int, end: int, severity: float = 1.0, description: str = "") -> None:
+        """Record a failure span (control steps, inclusive)."""
+        sev = float(np.clip(severity, 0.0, 1.0))
+        self.spans.append(Span(self.name, int(start), int(max(start, end)), sev, description))
+
+    def confirm(self, trace: Trace) -> bool:
+        """Whether the failure really happened in ``trace`` (its ground-truth signature)."""
+        raise NotImplementedError
+
+
+_REGISTRY: dict[str, type[FailureInjector]] = {}
+
+
+def register_injector(cls: type[FailureInjector]) -> type[FailureInjector]:
+    """Class decorator: register an injector under its ``name`` (its mode must be known)."""
+    if cls.name != GOOD:
+        mode = failure_mode(cls.name)  # raises for a mode outside the taxonomy
+        if mode.category != cls.category:
+            raise RegistryError(
+                f"injector '{cls.name}' declares {cls.category}, taxonomy says {mode.category}"
+            )
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def injector_names() -> list[str]:
+    """All registered modes, ``good`` first, then by category (worst first) and name."""
+    from badbench.generate.sim import _failure, _poor, _shortcut, _unsafe  # noqa: F401
+
+    order = {c: i for i, c in enumerate(FailureCategory)}
+    rest = sorted(
+        (n for n in _REGISTRY if n != GOOD), key=lambda n: (order[_REGISTRY[n].category], n)
+    )
+    return [GOOD, *rest]
+
+
+def injector_class(name: str) -> type[FailureInjector]:
+    """Look an injector class up by mode name.
+
+    Raises:
+        RegistryError: no injector of that name (the message lists them).
+    """
+    names = injector_names()
+    if name not in _REGISTRY:
+        raise RegistryError(f"unknown sim mode '{name}'; known modes: {', '.join(names)}")
+    return _REGISTRY[name]
+
+
+def make_injector(name: str, seed: int = 0, **params: Any) -> FailureInjector:
+    """Build a registered injector with its seed and parameters."""
+    return injector_class(name)(seed=seed, **params)
+
+
+def modes_for(task: SimTask) -> list[str]:
+    """The modes that apply to ``task``, in :func:`injector_names` order."""
+    return [n for n in injector_names() if _REGISTRY[n].applies(task)]
+
+
+@register_injector
+@dataclass
+class GoodInjector(FailureInjector):
+    """The scripted expert, lightly perturbed so that good episodes differ.
+
+    Attributes:
+        noise: std of Gaussian noise added to the xyz action.
+        gain_low: the xyz action is scaled by a factor drawn in ``[gain_low, 1]``.
+    """
+
+    name: ClassVar[str] = GOOD
+    category: ClassVar[FailureCategory | None] = None
+    description: ClassVar[str] = "The scripted expert with light action noise."
+
+    noise: float = 0.03
+    gain_low: float = 0.85
+
+    def on_reset(self, ctx: RolloutContext) -> None:
+        self._gain = float(self.rng.uniform(self.gain_low, 1.0))
+
+    def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
+        action = action.copy()
+        action[:3] = action[:3] * self._gain + self.rng.normal(0.0, self.noise, 3)
+        return action
+
+    def confirm(self, trace: Trace) -> bool:
+        from badbench.generate.sim._oracle import oracle_success
+
+        return oracle_success(trace) and float(trace.contact_force.max()) < COLLISION_FORCE_N
+
+
+COLLISION_FORCE_N = 50.0
+"""Contact force (N) above which a contact counts as a strike (collision / excessive force)."""
+
+IMPACT_FORCE_N = 200.0
+"""Object-scene contact force (N) above which an object counts as slammed (the expert's own
+placing presses objects on the table with up to ~110 N)."""
+
+SPEED_LIMIT = 1.0
+"""End-effector speed (m/s) above which motion near an object is unsafe (the expert's cap is
+0.8 m/s: one centimetre per 80 Hz step)."""
+
+NEAR_OBJECT = 0.2
+"""Distance (m) from the main object within which ``fast_motion`` counts."""

@@ -1,0 +1,235 @@
+"""One rollout: the scripted expert, an injector's hooks, and a full-rate trace.
+
+Control runs at Meta-World's 80 Hz. Frames are rendered only every ``stride`` steps (the record
+rate, e.g. 20 fps -> stride 4); everything else (state, action, contact force, grasp, goal
+distance, Meta-World's success flag) is kept at the full control rate in a :class:`Trace`.
+
+The episode ends ``settle`` steps after Meta-World's success flag first turns on, when the
+injector asks (:meth:`RolloutContext.end_in`), or at the horizon; the last step is always a
+recorded frame.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from badbench.generate.sim._injector import FailureInjector
+from badbench.generate.sim._mujoco import ContactProbe, import_sim, render_frame, restore_limits
+from badbench.generate.sim._tasks import SimTask
+
+SETTLE_STEPS = 24
+"""Control steps kept after the simulator's success flag first turns on (0.3 s)."""
+
+
+@dataclass
+class Trace:
+    """Everything recorded during a rollout. Arrays indexed by control step ``0..n``.
+
+    Step 0 is the state after reset; ``action[t]`` leads from step ``t`` to ``t + 1`` (so it has
+    ``n`` rows). ``frames[i]`` shows step ``i * stride``.
+    """
+
+    task: SimTask
+    stride: int
+    obs: np.ndarray
+    action: np.ndarray
+    hand: np.ndarray
+    obj: np.ndarray
+    goal: np.ndarray
+    distance: np.ndarray
+    sim_success: np.ndarray
+    contact_force: np.ndarray
+    object_force: np.ndarray
+    grasp: np.ndarray
+    frames: np.ndarray | None
+    spans: list = field(default_factory=list)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.action)
+
+    @property
+    def frame_steps(self) -> np.ndarray:
+        """Control-step index of each recorded frame."""
+        return np.arange(0, self.n_steps + 1, self.stride)
+
+    @property
+    def hand_speed(self) -> np.ndarray:
+        """End-effector speed (m/s) per step, length ``n`` (between step t and t+1)."""
+        return np.linalg.norm(np.diff(self.hand, axis=0), axis=1) * 80.0
+
+
+class RolloutContext:
+    """What an injector sees and may change during a rollout.
+
+    Attributes:
+        env: the Meta-World environment (raw class, no wrappers).
+        task: the task being run.
+        policy: Meta-World's scripted expert for the task.
+        step: control steps taken so far.
+        obs: the current observation (39-d, goal visible).
+        horizon: the step limit (injectors may change it in ``on_reset``).
+        obj0: the main object's position after reset.
+        distance: the current goal distance; ``distance0`` the one after reset.
+        sim_success: Meta-World's success flag now.
+        grasp: both finger pads touch a movable object now.
+        force: the peak robot contact force (N) of the last step (gripper-object excluded).
+        object_force: the peak object-scene contact force (N) of the last step.
+    """
+
+    def __init__(self, env: Any, task: SimTask, policy: Any, horizon: int) -> None:
+        self.env = env
+        self.task = task
+        self.policy = policy
+        self.horizon = horizon
+        self.step = 0
+        self.obs: np.ndarray = np.zeros(39)
+        self.obj0: np.ndarray = np.zeros(3)
+        self.distance = 0.0
+        self.distance0 = 1.0
+        self.sim_success = False
+        self.grasp = False
+        self.force = 0.0
+        self.object_force = 0.0
+        self.end_at: int | None = None
+
+    @property
+    def hand(self) -> np.ndarray:
+        return self.obs[:3]
+
+    @property
+    def obj(self) -> np.ndarray:
+        return self.obs[4:7]
+
+    @property
+    def goal(self) -> np.ndarray:
+        return self.obs[-3:]
+
+    @property
+    def progress(self) -> float:
+        """Task progress in [0, 1]: ``1 - distance / distance0``, clipped."""
+        return float(np.clip(1.0 - self.distance / max(self.distance0, 1e-6), 0.0, 1.0))
+
+    def expert(self, obs: np.ndarray | None = None) -> np.ndarray:
+        """The scripted expert's action for ``obs`` (default: the true observation)."""
+        return np.asarray(self.policy.get_action(self.obs if obs is None else obs), np.float64)
+
+    def move_to(self, target: np.ndarray, gain: float = 10.0) -> np.ndarray:
+        """An xyz action (clipped to [-1, 1]) that drives the hand toward ``target``."""
+        return np.clip(gain * (np.asarray(target) - self.hand), -1.0, 1.0)
+
+    def end_in(self, steps: int) -> None:
+        """Ask the engine to end the episode ``steps`` control steps from now (earliest wins)."""
+        at = self.step + max(0, int(steps))
+        self.end_at = at if self.end_at is None else min(self.end_at, at)
+
+
+def goal_distance(task: SimTask, env: Any, info: dict) -> float:
+    """The task's goal distance (see :class:`~badbench.generate.sim._tasks.SimTask`)."""
+    if task.distance == "info":
+        return float(info["obj_to_target"])
+    if task.distance == "door_x":
+        return float(abs(env._get_pos_objects()[0] - env._target_pos[0]))
+    if task.distance == "nail":
+        return float(0.09 - env.data.joint("NailSlideJoint").qpos[0])
+    if task.distance == "container":
+        return float(np.linalg.norm(env._get_pos_objects()[3:6] - env._target_pos))
+    raise ValueError(f"unknown distance kind '{task.distance}'")
+
+
+def _redraw_goal(env: Any, task: SimTask, family_seed: int) -> np.ndarray:
+    """Apply the task's goal-height override (same for every mode of one seed family)."""
+    if task.goal_z is not None:
+        z = np.random.default_rng([family_seed, 11]).uniform(*task.goal_z)
+        env._target_pos = np.array([env._target_pos[0], env._target_pos[1], z])
+        env.model.site("goal").pos = env._target_pos
+        env._set_pos_site("goal", env._target_pos)
+    return env._get_obs()
+
+
+def rollout(
+    env: Any,
+    policy: Any,
+    task: SimTask,
+    injector: FailureInjector,
+    *,
+    family_seed: int,
+    stride: int,
+    render: bool = True,
+    settle: int = SETTLE_STEPS,
+) -> Trace:
+    """Run one episode of ``task`` from the initial condition of ``family_seed``."""
+    mujoco, _ = import_sim()
+    restore_limits(env)
+    env.seed(int(family_seed))
+    env.reset()
+    ctx = RolloutContext(env, task, policy, task.horizon)
+    ctx.obs = _redraw_goal(env, task, family_seed)
+    probe: ContactProbe = getattr(env, "_badbench_probe", None) or ContactProbe.build(env.model)
+    env._badbench_probe = probe
+    buf = np.zeros(6)
+
+    _, info = env.evaluate_state(ctx.obs, np.zeros(4))
+    ctx.distance = ctx.distance0 = goal_distance(task, env, info)
+    ctx.obj0 = ctx.obj.copy()
+    ctx.force, ctx.object_force, ctx.grasp = probe.measure(mujoco, env.model, env.data, buf)
+    injector.on_reset(ctx)
+
+    obs_l, act_l = [ctx.obs.copy()], []
+    dist_l, succ_l = [ctx.distance], [bool(info["success"])]
+    force_l, grasp_l = [ctx.force], [ctx.grasp]
+    oforce_l = [ctx.object_force]
+    goal_l = [np.asarray(env._target_pos, np.float64).copy()]
+    frames = [render_frame(env)] if render else []
+    first_success: int | None = None
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Meta-World's experts warn when actions saturate
+        while True:
+            action = injector.before_action(ctx, ctx.expert())
+            action = np.clip(np.asarray(action, np.float64), -1.0, 1.0)
+            obs, _, _, _, info = env.step(action)
+            ctx.step += 1
+            ctx.obs = obs
+            ctx.distance = goal_distance(task, env, info)
+            ctx.sim_success = bool(info["success"])
+            ctx.force, ctx.object_force, ctx.grasp = probe.measure(mujoco, env.model, env.data, buf)
+            act_l.append(action)
+            obs_l.append(obs.copy())
+            dist_l.append(ctx.distance)
+            succ_l.append(ctx.sim_success)
+            force_l.append(ctx.force)
+            grasp_l.append(ctx.grasp)
+            oforce_l.append(ctx.object_force)
+            goal_l.append(np.asarray(env._target_pos, np.float64).copy())
+            if render and ctx.step % stride == 0:
+                frames.append(render_frame(env))
+            injector.after_step(ctx)
+            if ctx.sim_success and first_success is None:
+                first_success = ctx.step
+                ctx.end_in(settle)
+            done = ctx.step >= ctx.horizon or (ctx.end_at is not None and ctx.step >= ctx.end_at)
+            if done and ctx.step % stride == 0:
+                break
+
+    obs_a = np.asarray(obs_l)
+    return Trace(
+        task=task,
+        stride=stride,
+        obs=obs_a,
+        action=np.asarray(act_l),
+        hand=obs_a[:, :3].copy(),
+        obj=obs_a[:, 4:7].copy(),
+        goal=np.asarray(goal_l),
+        distance=np.asarray(dist_l),
+        sim_success=np.asarray(succ_l),
+        contact_force=np.asarray(force_l),
+        object_force=np.asarray(oforce_l),
+        grasp=np.asarray(grasp_l),
+        frames=np.asarray(frames, np.uint8) if render else None,
+        spans=list(injector.spans),
+    )

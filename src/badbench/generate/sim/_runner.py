@@ -1,0 +1,226 @@
+"""Parallel, resumable generation of a sim dataset: :func:`generate_sim`.
+
+Jobs (task x mode x seed family) are listed in a fixed order and run in worker processes
+(``spawn``); results come back in job order (``imap``), so the dataset written is the same
+whatever the number of workers. Each job's randomness depends only on its task, mode and
+family seed. Re-running over an existing directory skips episodes already in it. An episode
+whose injected failure could not be confirmed after :data:`MAX_ATTEMPTS` injector seeds is left
+out (never written with a false tag) and counted in the summary.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from badbench.generate.sim._injector import injector_class, make_injector, modes_for
+from badbench.generate.sim._tasks import DEFAULT_TASKS, sim_task
+
+MAX_ATTEMPTS = 4
+"""Injector seeds tried per episode before it is left out."""
+
+
+@dataclass(frozen=True)
+class SimJob:
+    """One episode to generate."""
+
+    task: str
+    mode: str
+    index: int
+    seed: int
+    fps: float
+    width: int
+    height: int
+    camera: str
+    render: bool = True
+
+    @property
+    def family_seed(self) -> int:
+        return self.seed * 100_003 + self.index
+
+    def injector_seed(self, attempt: int) -> int:
+        return zlib.crc32(f"{self.task}|{self.mode}|{self.family_seed}|{attempt}".encode())
+
+
+@dataclass
+class SimSummary:
+    """What a :func:`generate_sim` run did."""
+
+    root: Path
+    written: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    unconfirmed: list[str] = field(default_factory=list)
+    preferences: int = 0
+
+
+_ENVS: dict[tuple, Any] = {}
+
+
+def run_job(job: SimJob) -> tuple[SimJob, Any]:
+    """Run one job in this process; returns ``(job, Episode or None)``."""
+    from metaworld.policies import ENV_POLICY_MAP
+
+    from badbench.generate.sim._episode import build_episode
+    from badbench.generate.sim._mujoco import make_env
+    from badbench.generate.sim._rollout import rollout
+
+    key = (job.task, job.width, job.height, job.camera, job.render)
+    if key not in _ENVS:
+        env = make_env(
+            job.task, width=job.width, height=job.height, camera=job.camera, render=job.render
+        )
+        _ENVS[key] = (env, ENV_POLICY_MAP[job.task]())
+    env, policy = _ENVS[key]
+    task = sim_task(job.task)
+    stride = max(1, round(80 / job.fps))
+    for attempt in range(MAX_ATTEMPTS):
+        inj = make_injector(job.mode, seed=job.injector_seed(attempt))
+        trace = rollout(
+            env, policy, task, inj, family_seed=job.family_seed, stride=stride, render=job.render
+        )
+        if not inj.confirm(trace):
+            continue
+        settings = {"resolution": [job.width, job.height], "camera": job.camera, "seed": job.seed}
+        episode = build_episode(
+            trace,
+            inj,
+            index=job.index,
+            family_seed=job.family_seed,
+            fps=80 / stride,
+            camera=job.camera,
+            attempt=attempt,
+            settings=settings,
+        )
+        return job, episode
+    return job, None
+
+
+def plan_jobs(
+    tasks: Sequence[str], modes: Sequence[str] | str, episodes_per_mode: int, **settings: Any
+) -> list[SimJob]:
+    """The jobs of a run, in their canonical order (task, seed family, mode)."""
+    jobs = []
+    for name in tasks:
+        task = sim_task(name)
+        if modes == "all":
+            chosen = modes_for(task)
+        else:
+            chosen = [m for m in modes if injector_class(m).applies(task)]
+        for index in range(episodes_per_mode):
+            for mode in chosen:
+                jobs.append(SimJob(task=name, mode=mode, index=index, **settings))
+    return jobs
+
+
+def generate_sim(
+    out: str | Path,
+    *,
+    tasks: Sequence[str] = DEFAULT_TASKS,
+    modes: Sequence[str] | str = "all",
+    episodes_per_mode: int = 2,
+    workers: int | None = None,
+    seed: int = 0,
+    fps: float = 20.0,
+    resolution: int | tuple[int, int] = 128,
+    camera: str = "corner",
+    preference_temperature: float | None = 0.1,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> SimSummary:
+    """Generate (or resume) a Meta-World bad-behaviour dataset at ``out``.
+
+    Args:
+        out: dataset directory (created, or resumed when it exists).
+        tasks: Meta-World task names (see :data:`SIM_TASKS`).
+        modes: ``"all"`` (every mode that applies to each task) or a list of mode names;
+            ``"good"`` is the clean expert. Modes that do not apply to a task are skipped.
+        episodes_per_mode: seed families per task; each family gives one episode per mode.
+        workers: processes (default: all cores).
+        seed: base seed; the same seed gives the same dataset for any ``workers``.
+        fps: record rate (control runs at 80 Hz; frames every ``round(80 / fps)`` steps).
+        resolution: frame size, an int (square) or ``(width, height)``.
+        camera: Meta-World camera name (``corner``, ``corner2``, ``corner3``, ``topview``...).
+        preference_temperature: also write a noisy Bradley-Terry rater at this temperature
+            (None: only the clean oracle rater).
+        progress: optional callback ``(done, total, episode_id)``.
+
+    Returns:
+        a :class:`SimSummary` (``.root`` is the dataset path).
+    """
+    from badbench.data.writer import DatasetWriter
+
+    width, height = (resolution, resolution) if isinstance(resolution, int) else resolution
+    root = Path(out)
+    jobs = plan_jobs(
+        tasks,
+        modes,
+        episodes_per_mode,
+        seed=seed,
+        fps=fps,
+        width=width,
+        height=height,
+        camera=camera,
+    )
+    summary = SimSummary(root=root)
+    workers = max(1, workers or os.cpu_count() or 1)
+    with DatasetWriter(root, fps=80 / max(1, round(80 / fps)), robot_type="sawyer") as writer:
+        from badbench.generate.sim._episode import episode_id
+
+        existing = writer.existing_ids
+        todo = []
+        for job in jobs:
+            eid = episode_id(job.task, job.mode, job.index)
+            (summary.skipped if eid in existing else todo).append(
+                job if eid not in existing else eid
+            )
+        total, done = len(todo), 0
+        for job, episode in _imap(todo, workers):
+            done += 1
+            eid = episode_id(job.task, job.mode, job.index)
+            if episode is None:
+                summary.unconfirmed.append(eid)
+            else:
+                writer.append(episode)
+                summary.written.append(eid)
+            if progress is not None:
+                progress(done, total, eid)
+        summary.preferences = _write_preferences(writer, root, seed, preference_temperature)
+    return summary
+
+
+def _imap(jobs: list[SimJob], workers: int):
+    if workers == 1 or len(jobs) <= 1:
+        yield from map(run_job, jobs)
+        return
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(min(workers, len(jobs))) as pool:
+        yield from pool.imap(run_job, jobs, chunksize=1)
+
+
+def _write_preferences(writer: Any, root: Path, seed: int, temperature: float | None) -> int:
+    """Write oracle preferences for every context that has none yet."""
+    from badbench.data.dataset import Dataset
+    from badbench.generate.sim._labels import oracle_preferences
+
+    ds = Dataset.open(root)
+    have = {p.context_id for p in ds.preferences()}
+    contexts: dict[str, dict[str, float]] = {}
+    for meta in ds:
+        if meta.generator.get("engine", "").startswith("badbench.sim") and meta.context_id:
+            outcome = ds.outcome(meta.episode_id)
+            if outcome is not None and outcome.progress is not None:
+                contexts.setdefault(meta.context_id, {})[meta.episode_id] = outcome.progress
+    prefs = []
+    for ctx_id in sorted(contexts):
+        scores = contexts[ctx_id]
+        if ctx_id in have or len(scores) < 2:
+            continue
+        prefs += oracle_preferences(ctx_id, scores)
+        if temperature is not None:
+            prefs += oracle_preferences(ctx_id, scores, temperature=temperature, seed=seed)
+    writer.add_preferences(prefs)
+    return len(prefs)

@@ -1,0 +1,167 @@
+"""Shortcut injectors: a success-looking end reached the wrong way.
+
+* ``push_instead_of_pick`` (pick tasks): the puck is dragged along the table to the goal. Our
+  pick-place goals sit 5-7.5 cm above the table, so the drag ends inside Meta-World's 7 cm
+  success sphere: the simulator's own flag says success, the oracle does not (never carried).
+* ``partial_completion`` (drawers, doors, windows, faucets, pushes): the expert stops the moment
+  Meta-World's flag turns on, leaving the end state at the edge of the threshold, outside the
+  oracle's tighter radius.
+* ``wrong_strategy`` (hammer): the nail is driven in by pushing it with the gripper, no hammer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from badbench.data.taxonomy import FailureCategory
+from badbench.generate.sim._injector import FailureInjector, register_injector
+from badbench.generate.sim._oracle import oracle_success
+
+if TYPE_CHECKING:
+    from badbench.generate.sim._rollout import RolloutContext, Trace
+    from badbench.generate.sim._tasks import SimTask
+
+
+@register_injector
+@dataclass
+class PushInsteadOfPick(FailureInjector):
+    """Drag the object along the table to below the goal instead of picking it up.
+
+    Attributes:
+        standoff: the hand approaches this far (m) behind the object, opposite the goal.
+        hand_z: hand height while pushing (Meta-World's lowest hand height).
+    """
+
+    name: ClassVar[str] = "push_instead_of_pick"
+    category: ClassVar[FailureCategory] = FailureCategory.SHORTCUT
+    description: ClassVar[str] = "The puck is dragged along the table instead of being carried."
+
+    standoff: float = 0.05
+    hand_z: float = 0.05
+
+    @classmethod
+    def applies(cls, task: SimTask) -> bool:
+        return task.shortcut == "push_instead_of_pick"
+
+    def on_reset(self, ctx: RolloutContext) -> None:
+        self._phase = "above"
+        self._t0: int | None = None
+
+    def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
+        goal_xy = ctx.env._target_pos[:2]
+        obj_xy = ctx.obj[:2]
+        u = goal_xy - obj_xy
+        u = u / max(float(np.linalg.norm(u)), 1e-6)
+        behind = obj_xy - self.standoff * u
+        out = np.zeros(4)
+        out[3] = 1.0  # closed fingers make a blunt pusher
+        if self._phase == "above":
+            out[:3] = ctx.move_to(np.array([*behind, 0.15]))
+            if float(np.linalg.norm(ctx.hand[:2] - behind)) < 0.01:
+                self._phase = "down"
+        elif self._phase == "down":
+            out[:3] = ctx.move_to(np.array([*behind, self.hand_z]))
+            if ctx.hand[2] < self.hand_z + 0.01:
+                self._phase, self._t0 = "push", ctx.step
+        elif self._phase == "push":
+            # aim through the object at the goal; the lateral term keeps the hand behind it
+            lateral = behind - ctx.hand[:2]
+            lateral -= (lateral @ u) * u
+            target = ctx.hand[:2] + 0.4 * u * 0.1 + 2.0 * lateral
+            out[:3] = ctx.move_to(np.array([*target, self.hand_z]), gain=10.0)
+            out[:2] = np.clip(out[:2], -0.6, 0.6)
+            if ctx.sim_success:
+                self._phase = "hold"
+        else:
+            out[:3] = 0.0
+        return out
+
+    def after_step(self, ctx: RolloutContext) -> None:
+        if self._phase == "hold" and not self.spans and self._t0 is not None:
+            self.mark(self._t0, ctx.step, 0.8, "the puck is dragged along the table to the goal")
+
+    def confirm(self, trace: Trace) -> bool:
+        on_table = float(trace.obj[:, 2].max()) < trace.obj[0, 2] + 0.01
+        return (
+            bool(self.spans)
+            and on_table
+            and bool(trace.sim_success[-1])
+            and (not oracle_success(trace))
+        )
+
+
+@register_injector
+@dataclass
+class PartialCompletion(FailureInjector):
+    """The expert stops as soon as Meta-World's success flag turns on and holds still."""
+
+    name: ClassVar[str] = "partial_completion"
+    category: ClassVar[FailureCategory] = FailureCategory.SHORTCUT
+    description: ClassVar[str] = "The task is stopped at the edge of the success threshold."
+
+    @classmethod
+    def applies(cls, task: SimTask) -> bool:
+        return task.shortcut == "partial_completion"
+
+    def on_reset(self, ctx: RolloutContext) -> None:
+        self._stop: int | None = None
+
+    def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
+        if self._stop is None and ctx.sim_success:
+            self._stop = ctx.step
+        if self._stop is not None:
+            out = action.copy()
+            out[:3] = 0.0
+            return out
+        return action
+
+    def after_step(self, ctx: RolloutContext) -> None:
+        if self._stop is not None and not self.spans:
+            self.mark(self._stop, ctx.step, 0.6, "the task is left at the edge of success")
+
+    def confirm(self, trace: Trace) -> bool:
+        if self.spans:
+            self.spans[0].end = trace.n_steps
+        return bool(self.spans) and bool(trace.sim_success[-1]) and not oracle_success(trace)
+
+
+@register_injector
+@dataclass
+class WrongStrategy(FailureInjector):
+    """Hammer: push the nail in with the gripper's fingers instead of using the hammer."""
+
+    name: ClassVar[str] = "wrong_strategy"
+    category: ClassVar[FailureCategory] = FailureCategory.SHORTCUT
+    description: ClassVar[str] = "The nail is pushed in by hand instead of with the hammer."
+
+    @classmethod
+    def applies(cls, task: SimTask) -> bool:
+        return task.shortcut == "wrong_strategy"
+
+    def on_reset(self, ctx: RolloutContext) -> None:
+        self._phase = "align"
+        self._t0: int | None = None
+
+    def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
+        nail = ctx.env._get_site_pos("nailHead")
+        out = np.zeros(4)
+        out[3] = 1.0
+        if self._phase == "align":
+            out[:3] = ctx.move_to(nail + np.array([0.0, -0.08, 0.0]))
+            if float(np.linalg.norm(ctx.hand - (nail + np.array([0.0, -0.08, 0.0])))) < 0.012:
+                self._phase, self._t0 = "push", ctx.step
+        elif self._phase == "push":
+            out[:3] = ctx.move_to(nail + np.array([0.0, 0.1, 0.0]))
+            if ctx.sim_success:
+                self._phase = "hold"
+        return out
+
+    def after_step(self, ctx: RolloutContext) -> None:
+        if self._phase == "hold" and not self.spans and self._t0 is not None:
+            self.mark(self._t0, ctx.step, 0.8, "the nail is pushed in by hand, not hammered")
+
+    def confirm(self, trace: Trace) -> bool:
+        return bool(self.spans) and bool(trace.sim_success[-1]) and not bool(trace.grasp.any())

@@ -1,0 +1,190 @@
+"""The Meta-World tasks the engine knows, with what the oracle needs to judge them.
+
+Each :class:`SimTask` names a Meta-World v3 environment, its task category in the paper's
+taxonomy, an instruction, a horizon, and how to measure progress: a *goal distance* ``d`` (metres,
+or a nail depth for ``hammer``) with Meta-World's own success radius ``R`` (the simulator calls an
+episode a success when ``d <= R``) and a stricter *oracle radius* (the oracle needs ``d`` at or
+under it at the end). The gap between the two is where the ``partial_completion`` shortcut lives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from badbench.data.taxonomy import TaskCategory
+from badbench.errors import RegistryError
+
+
+@dataclass(frozen=True)
+class SimTask:
+    """One Meta-World task as the engine uses it.
+
+    Attributes:
+        name: the Meta-World v3 environment name, e.g. ``"pick-place-v3"``.
+        category: the paper's task category.
+        instruction: the language instruction stored with every episode.
+        horizon: control steps (80 Hz) before a non-finished episode is cut.
+        radius: Meta-World's success radius on the goal distance.
+        oracle_radius: the oracle's stricter radius for a real success.
+        distance: how the goal distance is read: ``"info"`` (Meta-World's ``obj_to_target``),
+            ``"door_x"`` (handle x offset), ``"nail"`` (0.09 minus nail depth), ``"container"``
+            (stick-push container to goal).
+        grasp: the expert grasps and carries an object (grasp modes apply).
+        goal_in_obs: the expert steers by the goal in the observation (``wrong_goal`` applies).
+        carry_height: for pick tasks, how high (m) above its start the object must be lifted
+            for the oracle to count it as carried; 0 disables the check.
+        goal_z: if set, pick-place goals are redrawn at this height range (m) per seed family,
+            low enough that dragging the puck can satisfy Meta-World's 7 cm success test.
+        shortcut: which shortcut mode the task supports.
+        expert_steps: the scripted expert's usual steps to success (paces early stop/timeout).
+    """
+
+    name: str
+    category: TaskCategory
+    instruction: str
+    horizon: int
+    radius: float
+    oracle_radius: float
+    distance: str = "info"
+    grasp: bool = False
+    goal_in_obs: bool = False
+    carry_height: float = 0.0
+    goal_z: tuple[float, float] | None = None
+    shortcut: str = "partial_completion"
+    expert_steps: int = 80
+
+
+_PP, _PU, _OC, _TU = (
+    TaskCategory.PICK_PLACE,
+    TaskCategory.PUSH_PULL,
+    TaskCategory.OPEN_CLOSE,
+    TaskCategory.TOOL_USE,
+)
+
+SIM_TASKS: dict[str, SimTask] = {
+    t.name: t
+    for t in [
+        SimTask(
+            "pick-place-v3",
+            _PP,
+            "Pick up the puck and place it at the goal.",
+            horizon=200,
+            radius=0.07,
+            oracle_radius=0.05,
+            grasp=True,
+            goal_in_obs=True,
+            carry_height=0.025,
+            goal_z=(0.05, 0.075),
+            shortcut="push_instead_of_pick",
+            expert_steps=55,
+        ),
+        SimTask(
+            "bin-picking-v3",
+            _PP,
+            "Pick up the cube and put it into the other bin.",
+            horizon=240,
+            radius=0.05,
+            oracle_radius=0.04,
+            grasp=True,
+            carry_height=0.04,
+            expert_steps=110,
+        ),
+        SimTask(
+            "push-v3",
+            _PU,
+            "Push the puck to the goal.",
+            horizon=200,
+            radius=0.05,
+            oracle_radius=0.035,
+            goal_in_obs=True,
+            expert_steps=65,
+        ),
+        SimTask(
+            "coffee-push-v3",
+            _PU,
+            "Push the mug under the coffee machine.",
+            horizon=160,
+            radius=0.07,
+            oracle_radius=0.05,
+            goal_in_obs=True,
+            expert_steps=54,
+        ),
+        SimTask(
+            "drawer-open-v3",
+            _OC,
+            "Open the drawer.",
+            horizon=200,
+            radius=0.03,
+            oracle_radius=0.015,
+            expert_steps=90,
+        ),
+        SimTask(
+            "window-open-v3",
+            _OC,
+            "Slide the window open.",
+            horizon=200,
+            radius=0.05,
+            oracle_radius=0.045,
+            expert_steps=85,
+        ),
+        SimTask(
+            "door-open-v3",
+            _OC,
+            "Open the door.",
+            horizon=200,
+            radius=0.08,
+            oracle_radius=0.075,
+            distance="door_x",
+            expert_steps=80,
+        ),
+        SimTask(
+            "faucet-open-v3",
+            _OC,
+            "Turn the faucet on.",
+            horizon=160,
+            radius=0.07,
+            oracle_radius=0.055,
+            expert_steps=60,
+        ),
+        SimTask(
+            "hammer-v3",
+            _TU,
+            "Hammer the nail into the wall.",
+            horizon=200,
+            radius=0.0,
+            oracle_radius=0.0,
+            distance="nail",
+            grasp=True,
+            carry_height=0.02,
+            shortcut="wrong_strategy",
+            expert_steps=70,
+        ),
+        SimTask(
+            "stick-push-v3",
+            _TU,
+            "Use the stick to push the thermos to the goal.",
+            horizon=200,
+            radius=0.12,
+            oracle_radius=0.06,
+            distance="container",
+            grasp=True,
+            expert_steps=72,
+        ),
+    ]
+}
+"""The supported tasks, by Meta-World name (10 tasks, 4 categories)."""
+
+DEFAULT_TASKS: tuple[str, ...] = tuple(SIM_TASKS)
+
+
+def sim_task(name: str) -> SimTask:
+    """Look a task up by Meta-World name.
+
+    Raises:
+        RegistryError: unknown task (the message lists the known ones).
+    """
+    try:
+        return SIM_TASKS[name]
+    except KeyError:
+        known = ", ".join(SIM_TASKS)
+        raise RegistryError(f"unknown sim task '{name}'; known tasks: {known}") from None

@@ -72,7 +72,7 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int, str], None]]:
         TimeElapsedColumn(),
         TextColumn("{task.fields[episode]}", style="dim"),
     )
-    with Progress(*columns, console=err, transient=True) as bar:
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(description, total=None, episode="")
 
         def update(done: int, total: int, episode_id: str) -> None:
@@ -298,7 +298,7 @@ def example_cmd(
     from badbench.data.card import dataset_card
     from badbench.data.example import build_example_dataset
 
-    with progress_bar("drawing") as progress:
+    with progress_bar("writing") as progress:
         build_example_dataset(
             out_dir,
             contexts_per_task=contexts,

@@ -1,0 +1,213 @@
+"""`badbench data ...` through typer's CliRunner (and one real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from badbench.cli.main import app
+from badbench.data import Dataset
+from badbench.data.video import encode_video
+from fixtures.factories import make_frames
+
+runner = CliRunner()
+
+
+def run(*args: str | Path):
+    return runner.invoke(app, ["data", *map(str, args)])
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("cli") / "example"
+    result = runner.invoke(
+        app,
+        [
+            "data",
+            "example",
+            "--out",
+            str(root),
+            "--contexts",
+            "1",
+            "--frames",
+            "10",
+            "--size",
+            "32",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("# Dataset card: example")
+    return root
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["import"],
+        ["import", "videos"],
+        ["import", "lerobot"],
+        ["import", "prefs"],
+        ["info"],
+        ["card"],
+        ["validate"],
+        ["example"],
+    ],
+)
+def test_help(command):
+    result = runner.invoke(app, ["data", *command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage: badbench data" in result.output
+
+
+def test_example_dataset(example):
+    ds = Dataset.open(example)
+    assert len(ds) == 12  # 2 tasks x 1 context x 6 behaviours
+    assert sum(ds.outcome(i).success for i in ds.episode_ids) == 8
+    assert {t.mode for i in ds.episode_ids for t in ds.tags(i)} == {
+        "jitter",
+        "hesitation",
+        "early_stop",
+        "wrong_goal",
+        "collision",
+    }
+    assert len(ds.preferences()) == 2 * 15  # every pair within each context
+    assert ds.frames(ds.episode_ids[0]).shape == (10, 32, 32, 3)
+
+
+def test_info(example):
+    result = run("info", example)
+    assert result.exit_code == 0, result.output
+    for text in (
+        "dataset example",
+        "episodes",
+        "12",
+        "success rate",
+        "66.7%",
+        "failure modes",
+        "collision",
+        "pick_place",
+    ):
+        assert text in result.stdout
+
+
+def test_card_to_stdout_and_file(example, tmp_path):
+    result = run("card", example)
+    assert result.exit_code == 0
+    assert "| Episodes | 12 |" in result.stdout
+    out = tmp_path / "cards" / "CARD.md"
+    result = run("card", example, "--out", out)
+    assert result.exit_code == 0
+    assert out.read_text() == run("card", example).stdout
+
+
+def test_validate_ok_and_broken(example, tmp_path):
+    result = run("validate", example)
+    assert result.exit_code == 0, result.output
+    assert "has no errors" in result.stdout
+
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(example, broken)
+    videos = sorted((broken / "videos").rglob("*.mp4"))
+    videos[0].unlink()
+    videos[1].write_bytes(b"garbage")
+    result = run("validate", broken)
+    assert result.exit_code == 1
+    errors = [x for x in result.stdout.splitlines() if x.startswith("error:")]
+    assert len(errors) >= 2  # every problem listed, not just the first
+    assert str(videos[0]) in result.stdout and str(videos[1]) in result.stdout
+
+
+def test_import_videos_then_prefs_then_lerobot(tmp_path):
+    for i in range(2):
+        encode_video(tmp_path / f"ep{i}.mp4", make_frames(6, 32, seed=i), fps=10)
+    manifest = tmp_path / "rollouts.jsonl"
+    manifest.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "episode_id": f"ep{i}",
+                    "video": f"ep{i}.mp4",
+                    "instruction": "stack",
+                    "task_category": "stack",
+                    "success": i == 0,
+                    "progress": 100 - 60 * i,
+                    "context_id": "c",
+                }
+            )
+            for i in range(2)
+        )
+    )
+    dest = tmp_path / "ds"
+    result = run("import", "videos", manifest, dest, "--progress-scale", "100")
+    assert result.exit_code == 0, result.output
+    assert "imported 2 episodes" in result.stdout
+    result = run("import", "videos", manifest, dest, "--progress-scale", "100")
+    assert "imported 0 episodes" in result.stdout and "skipped 2" in result.stdout
+
+    prefs = tmp_path / "arena.csv"
+    prefs.write_text(
+        "episode_a,episode_b,progress_a,progress_b,preference,feedback\n"
+        "ep0,ep1,100,40,A,B missed the cup\n"
+    )
+    result = run("import", "prefs", prefs, dest)
+    assert result.exit_code == 0, result.output
+    assert "imported 1 preferences" in result.stdout
+    assert Dataset.open(dest).preferences()[0].feedback == "B missed the cup"
+
+    result = run("import", "lerobot", dest, tmp_path / "copy")
+    assert result.exit_code == 0, result.output
+    assert Dataset.open(tmp_path / "copy").episode_ids == ["ep0", "ep1"]
+
+
+def test_user_error_is_one_red_line_exit_2(tmp_path):
+    bad = tmp_path / "m.jsonl"
+    bad.write_text('{"video": "nope.mp4", "instruction": "x"}\n')
+    result = run("import", "videos", bad, tmp_path / "ds")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") == 1  # one line, however long
+    assert f"{bad}:1: field 'video': video file not found" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["info", "{missing}"],
+        ["card", "{missing}"],
+        ["import", "prefs", "{missing}.csv", "{missing}"],
+        ["import", "lerobot", "{missing}", "{tmp}/out"],
+    ],
+)
+def test_missing_paths_are_user_errors(tmp_path, args):
+    args = [a.format(missing=tmp_path / "missing", tmp=tmp_path) for a in args]
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.output
+
+
+def test_bad_progress_scale(tmp_path):
+    result = run("import", "videos", tmp_path / "m.jsonl", tmp_path / "ds", "--progress-scale", "7")
+    assert result.exit_code == 2
+    assert "must be 1 or 100" in result.output
+
+
+def test_real_process_prints_no_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "badbench.cli.main", "data", "info", str(tmp_path / "nothing")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+    assert "meta/info.json is missing" in result.stderr

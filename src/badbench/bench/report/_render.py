@@ -159,11 +159,11 @@ def _breakdowns(
     return out
 
 
-def _label_sources(labels: Mapping[str, EpisodeLabels]) -> list[str]:
-    sources = {lab.progress_source for lab in labels.values()} | {
-        lab.dense_source for lab in labels.values()
-    }
-    return sorted(s for s in sources if s)
+def _label_sources(labels: Mapping[str, EpisodeLabels]) -> dict[str, list[str]]:
+    """Who produced the labels: ``{"progress": [...], "dense reward": [...]}`` (sources seen)."""
+    progress = sorted({lab.progress_source for lab in labels.values() if lab.progress_source})
+    dense = sorted({lab.dense_source for lab in labels.values() if lab.dense_source})
+    return {"progress": progress, "dense reward": dense}
 
 
 def _curves(

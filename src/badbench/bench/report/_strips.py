@@ -1,7 +1,8 @@
 """Frame strips: a few small thumbnails of an episode, stored in the run directory.
 
 When :func:`badbench.bench.report.write_report` is given the dataset, it decodes ~6 frames of each
-showcased episode, shrinks them to thumbnails and writes them under ``RUN_DIR/strips/``::
+showcased episode, shrinks them to thumbnails (128 pixels high) and writes them under
+``RUN_DIR/strips/``::
 
     RUN_DIR/strips/
       index.json                      episode id -> camera and [{index, file}] (or an error)
@@ -125,7 +126,7 @@ def write_strip(
     indices: Sequence[int],
     *,
     camera: str = "",
-    height: int = 96,
+    height: int = 128,
 ) -> list[str]:
     """Store thumbnails of already-decoded frames and record them in the strip index.
 
@@ -173,7 +174,7 @@ def extract_strips(
     *,
     camera: str | None = None,
     n: int = 6,
-    height: int = 96,
+    height: int = 128,
 ) -> None:
     """Decode and store the strips of several episodes from a dataset.
 

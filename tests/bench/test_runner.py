@@ -161,3 +161,24 @@ def test_progress_hook_sees_every_episode(data: Path, tmp_path: Path) -> None:
         report=False,
     )
     assert calls[0] == ("time", 0, 16) and calls[-1] == ("time", 16, 16)
+
+
+def test_contract_breach_stops_the_run_and_keeps_what_was_scored(
+    data: Path, tmp_path: Path
+) -> None:
+    from _runner_factory import LoggedTime
+
+    from badbench.models import RewardOutput
+
+    class BreaksOnFifth(LoggedTime):
+        def score(self, episodes):  # type: ignore[no-untyped-def]
+            outs = super().score(episodes)
+            if len(self.log.read()) == 5:
+                return [RewardOutput.per_frame(o.rewards * 3) for o in outs]
+            return outs
+
+    with pytest.raises(ValidationError, match="outside the declared output_range") as e:
+        evaluate(data, [BreaksOnFifth(tmp_path / "log")], tmp_path / "r", progress=False)
+    assert Dataset.open(data).episode_ids[4] in str(e.value)
+    lines = next((tmp_path / "r" / "cache").glob("*.jsonl")).read_text().splitlines()
+    assert len(lines) == 4

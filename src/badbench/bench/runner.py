@@ -28,7 +28,13 @@ import numpy as np
 import badbench
 from badbench.bench import results as R
 from badbench.bench.cache import ScoreCache
-from badbench.bench.metrics import EpisodeTable, MetricSettings, PairTable, compute_all
+from badbench.bench.metrics import (
+    NO_FAILURE,
+    EpisodeTable,
+    MetricSettings,
+    PairTable,
+    compute_all,
+)
 from badbench.data.dataset import Dataset
 from badbench.data.schema import Episode, FailureTag
 from badbench.data.taxonomy import FailureCategory
@@ -37,7 +43,6 @@ from badbench.models.base import RewardModel, RewardOutput
 from badbench.models.check import check_output
 from badbench.models.registry import config_hash, create_model, model_key
 
-NO_FAILURE = "none"
 _CATEGORY_ORDER = {c: i for i, c in enumerate(FailureCategory)}  # worst first
 
 
@@ -196,7 +201,8 @@ def score_episodes(
         outs = model.score(batch)
         per = (time.perf_counter() - t0) / len(rows)
         if not isinstance(outs, list) or len(outs) != len(rows):
-            raise ValidationError(f"{model!r}: score() of {len(rows)} episodes gave {len(outs)}")
+            got = f"{len(outs)} outputs" if isinstance(outs, list) else type(outs).__name__
+            raise ValidationError(f"{model!r}: score() of {len(rows)} episodes returned {got}")
         for i, ep, out in zip(rows, batch, outs, strict=True):
             out = check_output(model, ep, out)
             cache.put(keys[i], ep.id, out, per)

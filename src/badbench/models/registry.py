@@ -221,6 +221,17 @@ def _check_options(kind: str, name: str, target: Callable[..., Any], options: di
 MODELS: Registry[RewardModel] = Registry("model", group=ENTRY_POINT_GROUP)
 """All registered reward models."""
 
+BUILTIN_LAZY: tuple[tuple[str, str, str | None, str], ...] = ()
+"""Heavy built-in models, imported only when created: (name, "module:attr", extra, description).
+
+Add one line per backend here (e.g. ``("rewind", "badbench.models.rewind:ReWiNDModel", "torch",
+"ReWiND progress transformer")``); the class may also carry ``@register_model`` with the same
+name. Light models register with the decorator in a module imported by ``badbench.models``.
+"""
+
+for _name, _ep, _extra, _desc in BUILTIN_LAZY:
+    MODELS.register_lazy(_name, _ep, extra=_extra, description=_desc)
+
 
 def register_model(
     name: str, *, description: str = "", extra: str | None = None

@@ -358,3 +358,30 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
 
 def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def taxonomy_markdown() -> str:
+    """The failure taxonomy as Markdown tables: the categories, then every registered mode.
+
+    ``docs/taxonomy.md`` embeds this output between its ``BEGIN``/``END`` markers; a test keeps
+    the two in sync.
+    """
+    from badbench.data.taxonomy import FailureMode
+
+    by_category: dict[FailureCategory, list[FailureMode]] = {c: [] for c in FailureCategory}
+    for mode in FAILURE_MODES.values():
+        by_category[mode.category].append(mode)
+    lines = _table(
+        ["Category", "Modes"],
+        [[f"`{c.value}`", len(modes)] for c, modes in by_category.items()],
+    )
+    lines += [""]
+    lines += _table(
+        ["Mode", "Category", "What happens"],
+        [
+            [f"`{m.name}`", f"`{m.category.value}`", m.description]
+            for c in FailureCategory
+            for m in sorted(by_category[c], key=lambda m: m.name)
+        ],
+    )
+    return "\n".join(lines) + "\n"

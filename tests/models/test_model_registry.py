@@ -153,3 +153,24 @@ def test_importing_badbench_models_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_lazy_entry_may_meet_its_own_decorator(tmp_path, monkeypatch) -> None:
+    (tmp_path / "bb_lazy_deco_mod.py").write_text(
+        "from badbench.models import RewardModel, RewardOutput, register_model\n"
+        "@register_model('lazy-deco')\n"
+        "class LazyDeco(RewardModel):\n"
+        "    '''Registered twice, lazily and by decorator.'''\n"
+        "    needs_frames = False\n"
+        "    def score(self, episodes):\n"
+        "        return [RewardOutput.per_frame([0.5]) for _ in episodes]\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    MODELS.register_lazy("lazy-deco", "bb_lazy_deco_mod:LazyDeco", extra="heavy")
+    try:
+        m = create_model("lazy-deco")
+        assert type(m).__name__ == "LazyDeco" and m.registry_name == "lazy-deco"
+        assert MODELS.entry("lazy-deco").extra == "heavy"
+        assert create_model("lazy-deco").registry_name == "lazy-deco"
+    finally:
+        MODELS.entries.pop("lazy-deco", None)

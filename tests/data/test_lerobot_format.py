@@ -99,10 +99,20 @@ def write_lerobot_v3(root: Path) -> dict:
         "index_columns": ["__index_level_0__"],
         "column_indexes": [],
         "columns": [
-            {"name": "task_index", "field_name": "task_index", "pandas_type": "int64",
-             "numpy_type": "int64", "metadata": None},
-            {"name": None, "field_name": "__index_level_0__", "pandas_type": "unicode",
-             "numpy_type": "object", "metadata": None},
+            {
+                "name": "task_index",
+                "field_name": "task_index",
+                "pandas_type": "int64",
+                "numpy_type": "int64",
+                "metadata": None,
+            },
+            {
+                "name": None,
+                "field_name": "__index_level_0__",
+                "pandas_type": "unicode",
+                "numpy_type": "object",
+                "metadata": None,
+            },
         ],
     }
     tasks = pa.table({"task_index": [0, 1], "__index_level_0__": TASKS}).replace_schema_metadata(
@@ -119,11 +129,13 @@ def write_lerobot_v3(root: Path) -> dict:
             "next.done": [i == L - 1 for L in LENGTHS for i in range(L)],
             "timestamp": pa.array([i / FPS for L in LENGTHS for i in range(L)], pa.float32()),
             "frame_index": pa.array([i for L in LENGTHS for i in range(L)], pa.int64()),
-            "episode_index": pa.array([e for e, L in enumerate(LENGTHS) for _ in range(L)],
-                                      pa.int64()),
+            "episode_index": pa.array(
+                [e for e, L in enumerate(LENGTHS) for _ in range(L)], pa.int64()
+            ),
             "index": pa.array(range(n), pa.int64()),
-            "task_index": pa.array([e for e, L in enumerate(LENGTHS) for _ in range(L)],
-                                   pa.int64()),
+            "task_index": pa.array(
+                [e for e, L in enumerate(LENGTHS) for _ in range(L)], pa.int64()
+            ),
         }
     )
     (root / "data/chunk-000").mkdir(parents=True)
@@ -240,7 +252,9 @@ def test_writer_output_matches_lerobot_layout(tmp_path):
     assert data.schema.field("timestamp").type == pa.float32()
     hf = json.loads(data.schema.metadata[b"huggingface"])["info"]["features"]
     assert hf["observation.state"] == {
-        "feature": {"dtype": "float32", "_type": "Value"}, "length": 4, "_type": "Sequence"
+        "feature": {"dtype": "float32", "_type": "Value"},
+        "length": 4,
+        "_type": "Sequence",
     }
     assert data.column("index").to_pylist() == list(range(20))
     assert data.column("timestamp").to_pylist()[:2] == [0.0, np.float32(0.1)]

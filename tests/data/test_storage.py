@@ -94,8 +94,9 @@ def test_frames_seek_and_indices(tmp_path):
 
 
 def test_load_without_video_and_minimal_episode(tmp_path):
-    ep = make_episode(0, cameras=(), state_dim=None, action_dim=2, tags=False, dense=False,
-                      extras=False)
+    ep = make_episode(
+        0, cameras=(), state_dim=None, action_dim=2, tags=False, dense=False, extras=False
+    )
     with DatasetWriter(tmp_path) as w:
         w.append(ep)
     ds = Dataset.open(tmp_path)

@@ -129,8 +129,8 @@ def load_catalog(root: Path, report: tables.Report = None) -> Catalog:
         cat.metas.append(by_index.get(i) or _synthesise(row, info, cameras))
     _check_consistency(cat, report)
     if cat.has_tables:
-        cat.preferences = [p for _, p in tables.read_records(root, tables.PREFERENCES, None, report)]
-        _check_preferences(cat, report)
+        located = tables.read_located(root, tables.PREFERENCES, None, report)
+        cat.preferences = _check_preferences(cat, located, report)
     return cat
 
 
@@ -194,18 +194,20 @@ def _check_consistency(cat: Catalog, report: tables.Report) -> None:
                 )
 
 
-def _check_preferences(cat: Catalog, report: tables.Report) -> None:
+def _check_preferences(
+    cat: Catalog, located: list[tuple[Path, int, int | None, Preference]], report: tables.Report
+) -> list[Preference]:
+    """The preferences whose episodes all exist; the others are errors."""
     ids = {m.episode_id for m in cat.metas}
-    path = cat.root / tables.BADBENCH_DIR / tables.PREFERENCES
     kept = []
-    for p in cat.preferences:
+    for path, row, _, p in located:
         ok = True
         for fld in ("episode_a", "episode_b"):
             eid = getattr(p, fld)
             if eid not in ids:
                 _emit(
                     ValidationError(
-                        f"preference names episode '{eid}', which is not in the dataset",
+                        f"row {row}: preference names episode '{eid}', which is not in the dataset",
                         path=path,
                         field=fld,
                     ),
@@ -214,4 +216,4 @@ def _check_preferences(cat: Catalog, report: tables.Report) -> None:
                 ok = False
         if ok:
             kept.append(p)
-    cat.preferences = kept
+    return kept

@@ -11,7 +11,8 @@ writes, and nothing about badbench's own tables. The names, dtypes and layouts f
   name="task")).to_parquet``). Older files name the index ``__index_level_0__``; both are read.
 * ``meta/episodes/chunk-XXX/file-XXX.parquet``: one row per episode (see :func:`episode_row`).
 * ``data/chunk-XXX/file-XXX.parquet``: one row per frame; vector features are fixed-size lists,
-  as HF ``datasets`` writes ``Sequence(length=n)``; the schema carries HF's ``huggingface`` metadata.
+  as HF ``datasets`` writes ``Sequence(length=n)``; the schema carries HF's ``huggingface``
+  metadata.
 * ``meta/stats.json``: per feature ``min``/``max``/``mean``/``std``/``count``; image stats are
   per channel, shape (3, 1, 1), scaled to [0, 1].
 """
@@ -175,7 +176,8 @@ def read_info(root: Path) -> dict[str, Any]:
     path = root / INFO_PATH
     if not path.is_file():
         raise DataError(
-            "not a LeRobot v3 dataset: meta/info.json is missing; pass the dataset's root directory",
+            "not a LeRobot v3 dataset: meta/info.json is missing; pass the dataset's root "
+            "directory",
             path=path,
         )
     try:
@@ -625,6 +627,4 @@ def stats_from_row(row: Mapping[str, Any]) -> dict[str, dict[str, np.ndarray]]:
             continue
         feat, _, name = col[len("stats/") :].rpartition("/")
         out.setdefault(feat, {})[name] = np.asarray(value)
-    return {
-        k: v for k, v in out.items() if {"min", "max", "mean", "std", "count"} <= set(v)
-    }
+    return {k: v for k, v in out.items() if {"min", "max", "mean", "std", "count"} <= set(v)}

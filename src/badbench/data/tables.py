@@ -291,6 +291,8 @@ def _record_error(e: Exception, path: Path, where: str) -> DataError:
         err = e.errors()[0]
         field = ".".join(str(x) for x in err["loc"]) or None
         msg = err["msg"].removeprefix("Value error, ")
+        if "input" in err and not isinstance(err["input"], dict):
+            msg += f" (got {err['input']!r})"
         return ValidationError(f"{where}: {msg}", path=path, field=field)
     if isinstance(e, DataError):
         return type(e)(f"{where}: {e.message}", path=path, field=e.field)
@@ -302,13 +304,13 @@ def decode_rows(
     path: Path,
     build: Callable[[dict[str, Any]], Any],
     report: Report = None,
-) -> list[tuple[int | None, Any]]:
-    """Apply ``build`` to every row; returns ``(episode_index or None, record)`` pairs."""
+) -> list[tuple[int, int | None, Any]]:
+    """Apply ``build`` to every row; returns ``(row, episode_index or None, record)`` triples."""
     out = []
     for i, row in enumerate(table.to_pylist()):
         idx = row.get("episode_index")
         try:
-            out.append((idx, build(row)))
+            out.append((i, idx, build(row)))
         except (pydantic.ValidationError, BadbenchError, ValueError, TypeError) as e:
             _emit(_record_error(e, path, _where(path, i, idx)), report)
     return out
@@ -372,12 +374,22 @@ def read_records(
     Args:
         committed: the ``(chunk_index, file_index)`` of committed ``meta/episodes`` files; files of
             other appends (interrupted ones) are ignored. None reads every file (preferences).
+
+    Returns:
+        ``(episode_index or None, record)`` pairs.
     """
-    out: list[tuple[int | None, Any]] = []
+    return [(idx, rec) for _, _, idx, rec in read_located(root, name, committed, report)]
+
+
+def read_located(
+    root: Path, name: str, committed: set[tuple[int, int]] | None, report: Report = None
+) -> list[tuple[Path, int, int | None, Any]]:
+    """Like :func:`read_records`, with each record's file and row: ``(path, row, index, rec)``."""
+    out: list[tuple[Path, int, int | None, Any]] = []
     for path in table_files(root, name):
         if committed is not None and chunk_file_of(path) not in committed:
             continue
         table = read_table(path, name, report)
         if table is not None:
-            out.extend(decode_rows(table, path, BUILDERS[name], report))
+            out.extend((path, *t) for t in decode_rows(table, path, BUILDERS[name], report))
     return out

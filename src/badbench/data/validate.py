@@ -92,7 +92,7 @@ def validate(root: str | Path, *, include_warnings: bool = False) -> list[Proble
 
 
 def repair(root: str | Path) -> None:
-    """Remove an interrupted append's leftovers and bring ``info.json``/``stats.json`` up to date."""
+    """Remove an interrupted append's leftovers; bring ``info.json``/``stats.json`` up to date."""
     from badbench.data.writer import DatasetWriter
 
     DatasetWriter(root).close()
@@ -170,20 +170,36 @@ def _check_episode_rows(
         return
     ep = np.asarray(sub.column("episode_index").to_numpy())
     if not np.all(ep == i):
-        report(DataError(f"rows of episode {i} carry other episode indices", path=path,
-                         field="episode_index"))
+        report(
+            DataError(
+                f"rows of episode {i} carry other episode indices", path=path, field="episode_index"
+            )
+        )
     frame = np.asarray(sub.column("frame_index").to_numpy())
     if not np.array_equal(frame, np.arange(length)):
-        report(DataError(f"episode {i}: frame_index is not 0..{length - 1}", path=path,
-                         field="frame_index"))
+        report(
+            DataError(
+                f"episode {i}: frame_index is not 0..{length - 1}", path=path, field="frame_index"
+            )
+        )
     ts = np.asarray(sub.column("timestamp").to_numpy(), dtype=np.float64)
     if not np.allclose(ts, np.arange(length) / cat.fps, atol=1e-4):
-        report(DataError(f"episode {i}: timestamp is not frame_index / fps ({cat.fps})",
-                         path=path, field="timestamp"))
+        report(
+            DataError(
+                f"episode {i}: timestamp is not frame_index / fps ({cat.fps})",
+                path=path,
+                field="timestamp",
+            )
+        )
     task = np.asarray(sub.column("task_index").to_numpy())
     if task.size and (task.min() < 0 or task.max() >= len(cat.tasks)):
-        report(DataError(f"episode {i}: task_index outside the {len(cat.tasks)} tasks",
-                         path=path, field="task_index"))
+        report(
+            DataError(
+                f"episode {i}: task_index outside the {len(cat.tasks)} tasks",
+                path=path,
+                field="task_index",
+            )
+        )
 
 
 def _check_videos(cat: Catalog, report: Any) -> None:
@@ -286,8 +302,13 @@ def _leftovers(cat: Catalog) -> list[Problem]:
     for path in _stream_files(cat):
         if path not in referenced:
             out.append(
-                Problem(path, None, "no committed episode refers to this file (left by an "
-                        "interrupted append?); readers ignore it, repair removes it", "warning")
+                Problem(
+                    path,
+                    None,
+                    "no committed episode refers to this file (left by an "
+                    "interrupted append?); readers ignore it, repair removes it",
+                    "warning",
+                )
             )
     for base in (cat.root / "meta", cat.root / lerobot.DATA_DIR, cat.root / lerobot.VIDEO_DIR):
         for path in sorted(base.rglob(".*.tmp")):
@@ -300,13 +321,18 @@ def _referenced_files(cat: Catalog) -> set[Path]:
     refs: set[Path] = set()
     committed = cat.committed_files
     for r in cat.episodes:
-        refs.add(root / info["data_path"].format(
-            chunk_index=r["data/chunk_index"], file_index=r["data/file_index"]))
+        refs.add(
+            root
+            / info["data_path"].format(
+                chunk_index=r["data/chunk_index"], file_index=r["data/file_index"]
+            )
+        )
         for key in lerobot.video_keys(info):
             c, f = r.get(f"videos/{key}/chunk_index"), r.get(f"videos/{key}/file_index")
             if c is not None and f is not None:
-                refs.add(root / info["video_path"].format(video_key=key, chunk_index=c,
-                                                          file_index=f))
+                refs.add(
+                    root / info["video_path"].format(video_key=key, chunk_index=c, file_index=f)
+                )
     for name in tables.PER_EPISODE_TABLES:
         for c, f in committed:
             refs.add(tables.table_path(root, name, c, f))

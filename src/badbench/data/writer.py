@@ -131,9 +131,11 @@ class DatasetWriter:
         if not prefs:
             return
         files = tables.table_files(self.root, tables.PREFERENCES)
-        pos = lerobot.file_position(*tables.chunk_file_of(files[-1]), self._chunks_size) + 1 if (
-            files
-        ) else 0
+        pos = (
+            lerobot.file_position(*tables.chunk_file_of(files[-1]), self._chunks_size) + 1
+            if (files)
+            else 0
+        )
         path = tables.table_path(
             self.root, tables.PREFERENCES, *lerobot.chunk_file(pos, self._chunks_size)
         )
@@ -559,7 +561,8 @@ def _check_episode(ep: Episode, w: DatasetWriter, batch_ids: set[str]) -> int:
     for tag in ep.tags:
         if tag.end_frame >= length:
             raise ValidationError(
-                f"{where}: tag '{tag.mode}' ends at frame {tag.end_frame}, past its {length} frames",
+                f"{where}: tag '{tag.mode}' ends at frame {tag.end_frame}, past its {length} "
+                "frames",
                 path=path,
                 field="end_frame",
             )

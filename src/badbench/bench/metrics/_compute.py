@@ -8,8 +8,7 @@ import numpy as np
 
 from badbench.bench.metrics._bootstrap import resample_counts
 from badbench.bench.metrics._detection import (
-    weighted_auprc,
-    weighted_auroc,
+    weighted_auroc_auprc,
     weighted_fpr_at_tpr,
 )
 from badbench.bench.metrics._groupby import encode, group_indices
@@ -206,129 +205,147 @@ class _Context:
 
     def metrics(self, focus: np.ndarray, rows: np.ndarray) -> dict[str, MetricValue]:
         """All metrics of one group (see :func:`compute_all` for focus and rows)."""
-        t, s = self.table, self.settings
-        group_ctx = np.unique(self.ctx_codes[focus | rows])
-        local = np.full(self.n_contexts, -1, dtype=np.int64)
-        local[group_ctx] = np.arange(len(group_ctx))
-        code = local[self.ctx_codes]  # episode -> group context (-1: outside)
-        n_c = len(group_ctx)
-        weights = np.vstack([np.ones((1, n_c)), resample_counts(n_c, s.n_boot, s.seed)])
+        g = _Group.of(self.ctx_codes, self.n_contexts, focus | rows, self.settings)
+        values: dict[str, tuple[np.ndarray, int]] = {}
+        values.update(self._pairwise(g, focus))
+        values.update(self._detection(g, focus, rows))
+        values.update(self._ranking(g, focus, rows))
+        values.update(self._errors(g, focus))
+        level = self.settings.level
+        return {name: _value(v, n, level) for name, (v, n) in values.items()}
 
-        def ew(sel: np.ndarray) -> np.ndarray:
-            return weights[:, code[sel]]
+    def _pairwise(self, g: _Group, focus: np.ndarray) -> dict[str, tuple[np.ndarray, int]]:
+        """Pairs with at least one focus episode, counted in the focus side's context."""
 
-        def ratio(sel: np.ndarray, values: np.ndarray, den: np.ndarray | None = None) -> np.ndarray:
-            """Weighted mean of ``values`` over ``sel`` episodes (or ratio to ``den``)."""
-            c = code[sel]
-            num_c = np.bincount(c, weights=values[sel], minlength=n_c)
-            d = np.ones(len(c)) if den is None else den[sel]
-            den_c = np.bincount(c, weights=d, minlength=n_c)
-            dw, nw = weights @ den_c, weights @ num_c
-            out = np.full(weights.shape[0], np.nan)
-            ok = dw > 0
-            out[ok] = nw[ok] / dw[ok]
-            return out
-
-        out: dict[str, MetricValue] = {}
-
-        def put(name: str, values: np.ndarray, n: int) -> None:
-            out[name] = _value(values, n, s.level)
-
-        # pairwise accuracy: pairs with at least one focus episode, in the focus side's context
-        def pair_metric(a: np.ndarray, b: np.ndarray, credit: np.ndarray) -> tuple[np.ndarray, int]:
+        def one(a: np.ndarray, b: np.ndarray, credit: np.ndarray) -> tuple[np.ndarray, int]:
             sel = focus[a] | focus[b]
-            pc = code[np.where(focus[a], a, b)[sel]]
+            pc = g.code[np.where(focus[a], a, b)[sel]]
             ok = pc >= 0
             cr, pc = credit[sel][ok], pc[ok]
-            agree = np.bincount(pc, weights=cr, minlength=n_c)
-            count = np.bincount(pc, minlength=n_c).astype(np.float64)
-            dw = weights @ count
-            vals = np.full(weights.shape[0], np.nan)
-            good = dw > 0
-            vals[good] = (weights @ agree)[good] / dw[good]
-            return vals, len(cr)
+            agree = np.bincount(pc, weights=cr, minlength=g.n)
+            count = np.bincount(pc, minlength=g.n).astype(np.float64)
+            return g.context_ratio(agree, count), len(cr)
 
-        put("pairwise_accuracy", *pair_metric(self.pair_a, self.pair_b, self.pair_credit))
+        out = {"pairwise_accuracy": one(self.pair_a, self.pair_b, self.pair_credit)}
         if self.ab is not None:
-            put("pairwise_accuracy_ab", *pair_metric(*self.ab))
-
-        called = self.det >= s.threshold
-        bad_focus = focus & ~self.good
-        put("fpr_fixed", ratio(bad_focus, called.astype(float)), int(bad_focus.sum()))
-        r = rows
-        if r.any():
-            fpr, thr = weighted_fpr_at_tpr(self.det[r], self.good[r], ew(r), s.tpr)
-        else:
-            fpr = thr = np.full(weights.shape[0], np.nan)
-        put("fpr_calibrated", fpr, int((r & ~self.good).sum()))
-        put("calibrated_threshold", thr, int((r & self.good).sum()))
-        correct = (called == self.good).astype(float)
-        tp = (called & self.good).astype(float)
-        put("success_accuracy", ratio(r, correct), int(r.sum()))
-        put("success_precision", ratio(r, tp, called.astype(float)), int((r & called).sum()))
-        put("success_recall", ratio(r, tp, self.good.astype(float)), int((r & self.good).sum()))
-        if r.any():
-            put("auroc", weighted_auroc(self.det[r], self.good[r], ew(r)), int(r.sum()))
-            put("auprc", weighted_auprc(self.det[r], self.good[r], ew(r)), int(r.sum()))
-        else:
-            put("auroc", np.full(1, np.nan), 0)
-            put("auprc", np.full(1, np.nan), 0)
-
-        succ = focus & t.success.astype(bool)
-        put("voc", ratio(succ, self.voc), int(succ.sum()))
-
-        if r.any():
-            _, taus = weighted_group_ranking_tau(
-                t.score[r], t.task[r], self.quality[r], self.quality[r].astype(float), ew(r)
-            )
-            defined = np.isfinite(taus)
-            with np.errstate(invalid="ignore"):
-                tau = np.where(
-                    defined.any(axis=1),
-                    np.nansum(np.where(defined, taus, 0.0), axis=1)
-                    / np.maximum(defined.sum(axis=1), 1),
-                    np.nan,
-                )
-            put("quality_tau", tau, int(defined[0].sum()))
-        else:
-            put("quality_tau", np.full(1, np.nan), 0)
-
-        put("best_of_k", *self._best_of_k(focus, rows, local, weights))
-
-        labelled = focus & np.isfinite(t.progress)
-        err = np.where(labelled, t.final - np.nan_to_num(t.progress), 0.0)
-        put("mae", ratio(labelled, np.abs(err)), int(labelled.sum()))
-        over = labelled & ~self.good
-        put("over_reward", ratio(over, err), int(over.sum()))
+            out["pairwise_accuracy_ab"] = one(*self.ab)
         return out
 
-    def _best_of_k(
-        self,
-        focus: np.ndarray,
-        rows: np.ndarray,
-        local: np.ndarray,
-        weights: np.ndarray,
-    ) -> tuple[np.ndarray, int]:
+    def _detection(
+        self, g: _Group, focus: np.ndarray, rows: np.ndarray
+    ) -> dict[str, tuple[np.ndarray, int]]:
+        """FPRs and success detection; the fixed FPR on focus, the rest on all rows."""
+        s, good, det, r = self.settings, self.good, self.det, rows
+        called = det >= s.threshold
+        bad_focus = focus & ~good
+        w = g.episode_weights(r)
+        fpr, thr = weighted_fpr_at_tpr(det[r], good[r], w, s.tpr)
+        roc, pr = weighted_auroc_auprc(det[r], good[r], w)
+        tp = (called & good).astype(float)
+        return {
+            "fpr_fixed": (g.ratio(bad_focus, called.astype(float)), int(bad_focus.sum())),
+            "fpr_calibrated": (fpr, int((r & ~good).sum())),
+            "calibrated_threshold": (thr, int((r & good).sum())),
+            "success_accuracy": (g.ratio(r, (called == good).astype(float)), int(r.sum())),
+            "success_precision": (g.ratio(r, tp, called.astype(float)), int((r & called).sum())),
+            "success_recall": (g.ratio(r, tp, good.astype(float)), int((r & good).sum())),
+            "auroc": (roc, int(r.sum())),
+            "auprc": (pr, int(r.sum())),
+        }
+
+    def _ranking(
+        self, g: _Group, focus: np.ndarray, rows: np.ndarray
+    ) -> dict[str, tuple[np.ndarray, int]]:
+        """VOC on focus successes; quality tau on rows; best-of-K on focus contexts."""
+        t, r = self.table, rows
+        succ = focus & t.success.astype(bool)
+        quality = self.quality[r]
+        _, taus = weighted_group_ranking_tau(
+            t.score[r], t.task[r], quality, quality.astype(float), g.episode_weights(r)
+        )
+        defined = np.isfinite(taus)
+        n_def = defined.sum(axis=1)
+        tau = np.full(taus.shape[0], np.nan)
+        tau[n_def > 0] = np.where(defined, taus, 0.0).sum(axis=1)[n_def > 0] / n_def[n_def > 0]
+        return {
+            "voc": (g.ratio(succ, self.voc), int(succ.sum())),
+            "quality_tau": (tau, int(n_def[0]) if len(n_def) else 0),
+            "best_of_k": self._best_of_k(g, focus, rows),
+        }
+
+    def _best_of_k(self, g: _Group, focus: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, int]:
         """Best-of-K credits of the contexts holding a focus episode, over the rows."""
         t = self.table
-        n_c = weights.shape[1]
         idx = np.flatnonzero(rows)
-        if len(idx) == 0:
-            return np.full(1, np.nan), 0
         contexts, credits = best_of_k_credits(self.ctx_codes[idx], t.human_score[idx], t.score[idx])
         contexts = contexts.astype(np.int64)
         has_focus = np.zeros(self.n_contexts, dtype=bool)
         has_focus[self.ctx_codes[focus]] = True
         defined = np.isfinite(credits) & has_focus[contexts]
-        num = np.zeros(n_c)
-        den = np.zeros(n_c)
-        num[local[contexts[defined]]] = credits[defined]
-        den[local[contexts[defined]]] = 1.0
-        dw = weights @ den
-        vals = np.full(weights.shape[0], np.nan)
-        ok = dw > 0
-        vals[ok] = (weights @ num)[ok] / dw[ok]
-        return vals, int(defined.sum())
+        num, den = np.zeros(g.n), np.zeros(g.n)
+        num[g.local[contexts[defined]]] = credits[defined]
+        den[g.local[contexts[defined]]] = 1.0
+        return g.context_ratio(num, den), int(defined.sum())
+
+    def _errors(self, g: _Group, focus: np.ndarray) -> dict[str, tuple[np.ndarray, int]]:
+        """MAE on labelled focus episodes; over-reward on the bad ones among them."""
+        t = self.table
+        labelled = focus & np.isfinite(t.progress)
+        err = np.where(labelled, t.final - np.nan_to_num(t.progress), 0.0)
+        over = labelled & ~self.good
+        return {
+            "mae": (g.ratio(labelled, np.abs(err)), int(labelled.sum())),
+            "over_reward": (g.ratio(over, err), int(over.sum())),
+        }
+
+
+@dataclass
+class _Group:
+    """The contexts of one group and their bootstrap weights.
+
+    Attributes:
+        local: global context code -> this group's context code (-1: not in the group).
+        code: episode -> this group's context code (-1: outside).
+        n: number of contexts in the group.
+        weights: (1 + n_boot, n) context weights; row 0 is all ones (the point estimate).
+    """
+
+    local: np.ndarray
+    code: np.ndarray
+    n: int
+    weights: np.ndarray
+
+    @classmethod
+    def of(
+        cls, ctx_codes: np.ndarray, n_contexts: int, members: np.ndarray, s: MetricSettings
+    ) -> _Group:
+        group_ctx = np.unique(ctx_codes[members])
+        local = np.full(n_contexts, -1, dtype=np.int64)
+        local[group_ctx] = np.arange(len(group_ctx))
+        n = len(group_ctx)
+        weights = np.vstack([np.ones((1, n)), resample_counts(n, s.n_boot, s.seed)])
+        return cls(local=local, code=local[ctx_codes], n=n, weights=weights)
+
+    def episode_weights(self, sel: np.ndarray) -> np.ndarray:
+        """(1 + n_boot, |sel|) weights of the selected episodes (their contexts' counts)."""
+        return self.weights[:, self.code[sel]]
+
+    def context_ratio(self, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        """``W @ num / W @ den`` over per-context sums; NaN where the denominator is 0."""
+        d = self.weights @ den
+        out = np.full(self.weights.shape[0], np.nan)
+        ok = d > 0
+        out[ok] = (self.weights @ num)[ok] / d[ok]
+        return out
+
+    def ratio(
+        self, sel: np.ndarray, values: np.ndarray, den: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Weighted mean of ``values`` over the ``sel`` episodes (or their ratio to ``den``)."""
+        c = self.code[sel]
+        num_c = np.bincount(c, weights=values[sel], minlength=self.n)
+        d = np.ones(len(c)) if den is None else den[sel]
+        return self.context_ratio(num_c, np.bincount(c, weights=d, minlength=self.n))
 
 
 def _value(values: np.ndarray, n: int, level: float) -> MetricValue:

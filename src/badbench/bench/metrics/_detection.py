@@ -114,46 +114,65 @@ def _tie_groups(sorted_scores: np.ndarray) -> np.ndarray:
 
 
 def _class_weights_by_group(
-    score: np.ndarray, positive: np.ndarray, weights: np.ndarray, descending: bool
+    score: np.ndarray, positive: np.ndarray, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per tie-group positive and negative weight sums, groups in score order: (B, G) each."""
-    order = np.argsort(-score if descending else score, kind="mergesort")
+    """Per tie-group positive and negative weight sums, groups by ascending score: (B, G) each."""
+    order = np.argsort(score, kind="mergesort")
     starts = _tie_groups(score[order])
     ws = weights[:, order]
     pos = positive[order]
-    pw = np.add.reduceat(ws * pos, starts, axis=1)
-    nw = np.add.reduceat(ws * ~pos, starts, axis=1)
+    pw, nw = ws * pos, ws * ~pos
+    if len(starts) < len(score):  # ties: sum each run of equal scores
+        pw = np.add.reduceat(pw, starts, axis=1)
+        nw = np.add.reduceat(nw, starts, axis=1)
     return pw, nw
 
 
-def weighted_auroc(score: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """AUROC under episode weights (B, N) -> (B,); NaN where a class has zero weight."""
-    out = np.full(weights.shape[0], np.nan)
-    if len(score) == 0:
-        return out
-    pw, nw = _class_weights_by_group(score, positive, weights, descending=False)
+def _auroc_from_groups(pw: np.ndarray, nw: np.ndarray) -> np.ndarray:
     below = np.cumsum(nw, axis=1) - nw  # negative weight strictly below each group
     num = np.sum(pw * (below + 0.5 * nw), axis=1)
     den = pw.sum(axis=1) * nw.sum(axis=1)
+    out = np.full(pw.shape[0], np.nan)
     ok = den > 0
     out[ok] = num[ok] / den[ok]
     return out
 
 
-def weighted_auprc(score: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Average precision under episode weights (B, N) -> (B,); NaN where no positive weight."""
-    out = np.full(weights.shape[0], np.nan)
-    if len(score) == 0:
-        return out
-    pw, nw = _class_weights_by_group(score, positive, weights, descending=True)
-    tp = np.cumsum(pw, axis=1)
-    called = tp + np.cumsum(nw, axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        prec = np.where(called > 0, tp / np.where(called > 0, called, 1.0), 0.0)
+def _auprc_from_groups(pw: np.ndarray, nw: np.ndarray) -> np.ndarray:
+    # thresholds from the highest score down: cumulative sums from the right
+    tp = np.cumsum(pw[:, ::-1], axis=1)[:, ::-1]
+    called = tp + np.cumsum(nw[:, ::-1], axis=1)[:, ::-1]
+    prec = np.divide(tp, called, out=np.zeros_like(tp), where=called > 0)
     tot = pw.sum(axis=1)
+    out = np.full(pw.shape[0], np.nan)
     ok = tot > 0
     out[ok] = np.sum(pw * prec, axis=1)[ok] / tot[ok]
     return out
+
+
+def weighted_auroc(score: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """AUROC under episode weights (B, N) -> (B,); NaN where a class has zero weight."""
+    if len(score) == 0:
+        return np.full(weights.shape[0], np.nan)
+    return _auroc_from_groups(*_class_weights_by_group(score, positive, weights))
+
+
+def weighted_auprc(score: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Average precision under episode weights (B, N) -> (B,); NaN where no positive weight."""
+    if len(score) == 0:
+        return np.full(weights.shape[0], np.nan)
+    return _auprc_from_groups(*_class_weights_by_group(score, positive, weights))
+
+
+def weighted_auroc_auprc(
+    score: np.ndarray, positive: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Both :func:`weighted_auroc` and :func:`weighted_auprc`, sharing one sort."""
+    if len(score) == 0:
+        nan = np.full(weights.shape[0], np.nan)
+        return nan, nan.copy()
+    pw, nw = _class_weights_by_group(score, positive, weights)
+    return _auroc_from_groups(pw, nw), _auprc_from_groups(pw, nw)
 
 
 def weighted_threshold_at_tpr(

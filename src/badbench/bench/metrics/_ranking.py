@@ -116,6 +116,8 @@ def weighted_group_ranking_tau(
     """
     truth = np.asarray(truth, dtype=np.float64).reshape(-1)
     units, ucode = encode(unit)
+    if len(units) == 0:
+        return units, np.full((weights.shape[0], 0), np.nan)
     _, gcode = encode(group)
     n_g = int(gcode.max()) + 1 if len(gcode) else 0
     cell = ucode * max(n_g, 1) + gcode

@@ -181,11 +181,12 @@ def test_markdown_card(card_dataset):
     lines = md.splitlines()
     assert lines[0] == "# Dataset card: ds"
     assert lines[2] == (
-        "5 episodes, 150 frames (0.00 h) at 10 fps; 3 bad (failed or tagged), success rate 50.0%."
+        "5 episodes, 150 frames (0:00:15) at 10 fps; 3 bad (failed or tagged), success rate 50.0%."
     )
     for row in [
         "| Episodes | 5 |",
         "| Frames | 150 |",
+        "| Hours | 0.00 (0:00:15) |",
         "| Frame rate (fps) | 10 |",
         f"| Cameras | {CAM} |",
         "| Embodiment | sawyer (4), franka (1) |",

@@ -254,7 +254,7 @@ def render_card(summary: DatasetSummary) -> str:
     s = summary
     lines = [f"# Dataset card: {s.name}", ""]
     lines += [
-        f"{s.episodes} episodes, {s.frames} frames ({s.hours:.2f} h) at "
+        f"{s.episodes} episodes, {s.frames} frames ({_hms(s.hours)}) at "
         f"{_join(f'{f:g}' for f in s.fps)} fps; {s.bad_episodes} bad "
         f"(failed or tagged), success rate {_rate(s.successes, s.labelled)}.",
         "",
@@ -265,7 +265,7 @@ def render_card(summary: DatasetSummary) -> str:
             [
                 ["Episodes", s.episodes],
                 ["Frames", s.frames],
-                ["Hours", f"{s.hours:.2f}"],
+                ["Hours", f"{s.hours:.2f} ({_hms(s.hours)})"],
                 ["Frame rate (fps)", _join(f"{f:g}" for f in s.fps)],
                 ["Cameras", _join(c.key for c in s.cameras)],
                 ["Embodiment", _counts(s.embodiments)],
@@ -330,6 +330,11 @@ def _group_row(g: GroupStats) -> list[object]:
         _rate(g.successes, g.labelled),
         g.bad,
     ]
+
+
+def _hms(hours: float) -> str:
+    seconds = round(hours * 3600)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
 def _rate(k: int, n: int) -> str:

@@ -84,7 +84,9 @@ def synthetic_table(n_ctx: int, k: int, seed: int = 0) -> EpisodeTable:
     success = np.where(fc == "none", True, np.where(fc == "failure", False, rng.random(n) < 0.5))
     progress = np.where(fc == "none", 1.0, rng.random(n) * 0.9)
     lengths = rng.integers(10, 60, n)
-    frames = [np.linspace(0, p, t) + rng.normal(0, 0.1, t) for p, t in zip(progress, lengths)]
+    frames = [
+        np.linspace(0, p, t) + rng.normal(0, 0.1, t) for p, t in zip(progress, lengths, strict=True)
+    ]
     task_ids = np.arange(n_ctx) % 20
     categories = np.array(["pick_place", "push_pull", "open_close", "stack", "pour", "tool_use"])
     return EpisodeTable.build(

@@ -116,8 +116,8 @@ def _tie_groups(sorted_scores: np.ndarray) -> np.ndarray:
 def _class_weights_by_group(
     score: np.ndarray, positive: np.ndarray, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per tie-group positive and negative weight sums, groups by ascending score: (B, G) each."""
-    order = np.argsort(score, kind="mergesort")
+    """Per tie-group positive and negative weight sums, highest score first: (B, G) each."""
+    order = np.argsort(-score, kind="mergesort")
     starts = _tie_groups(score[order])
     ws = weights[:, order]
     pos = positive[order]
@@ -128,40 +128,33 @@ def _class_weights_by_group(
     return pw, nw
 
 
-def _auroc_from_groups(pw: np.ndarray, nw: np.ndarray) -> np.ndarray:
-    below = np.cumsum(nw, axis=1) - nw  # negative weight strictly below each group
-    num = np.sum(pw * (below + 0.5 * nw), axis=1)
-    den = pw.sum(axis=1) * nw.sum(axis=1)
-    out = np.full(pw.shape[0], np.nan)
-    ok = den > 0
-    out[ok] = num[ok] / den[ok]
-    return out
-
-
-def _auprc_from_groups(pw: np.ndarray, nw: np.ndarray) -> np.ndarray:
-    # thresholds from the highest score down: cumulative sums from the right
-    tp = np.cumsum(pw[:, ::-1], axis=1)[:, ::-1]
-    called = tp + np.cumsum(nw[:, ::-1], axis=1)[:, ::-1]
+def _roc_pr_from_groups(pw: np.ndarray, nw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """AUROC and average precision from descending tie-group weights (B, G)."""
+    tp = np.cumsum(pw, axis=1)  # positive weight with score >= each group's score
+    fp = np.cumsum(nw, axis=1)
+    tot_p, tot_n = tp[:, -1], fp[:, -1]
+    below = tot_n[:, None] - fp  # negative weight strictly below each group
+    roc_num = np.einsum("bg,bg->b", pw, below + 0.5 * nw)
+    called = tp + fp
     prec = np.divide(tp, called, out=np.zeros_like(tp), where=called > 0)
-    tot = pw.sum(axis=1)
-    out = np.full(pw.shape[0], np.nan)
-    ok = tot > 0
-    out[ok] = np.sum(pw * prec, axis=1)[ok] / tot[ok]
-    return out
+    pr_num = np.einsum("bg,bg->b", pw, prec)
+    roc = np.full(pw.shape[0], np.nan)
+    pr = np.full(pw.shape[0], np.nan)
+    ok = tot_p * tot_n > 0
+    roc[ok] = roc_num[ok] / (tot_p[ok] * tot_n[ok])
+    ok = tot_p > 0
+    pr[ok] = pr_num[ok] / tot_p[ok]
+    return roc, pr
 
 
 def weighted_auroc(score: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """AUROC under episode weights (B, N) -> (B,); NaN where a class has zero weight."""
-    if len(score) == 0:
-        return np.full(weights.shape[0], np.nan)
-    return _auroc_from_groups(*_class_weights_by_group(score, positive, weights))
+    return weighted_auroc_auprc(score, positive, weights)[0]
 
 
 def weighted_auprc(score: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Average precision under episode weights (B, N) -> (B,); NaN where no positive weight."""
-    if len(score) == 0:
-        return np.full(weights.shape[0], np.nan)
-    return _auprc_from_groups(*_class_weights_by_group(score, positive, weights))
+    return weighted_auroc_auprc(score, positive, weights)[1]
 
 
 def weighted_auroc_auprc(
@@ -171,8 +164,7 @@ def weighted_auroc_auprc(
     if len(score) == 0:
         nan = np.full(weights.shape[0], np.nan)
         return nan, nan.copy()
-    pw, nw = _class_weights_by_group(score, positive, weights)
-    return _auroc_from_groups(pw, nw), _auprc_from_groups(pw, nw)
+    return _roc_pr_from_groups(*_class_weights_by_group(score, positive, weights))
 
 
 def weighted_threshold_at_tpr(

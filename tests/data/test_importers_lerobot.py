@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_lerobot_format import LENGTHS, TASKS, write_lerobot_v3  # LeRobot's own layout
 
 from badbench.data import Dataset, DatasetWriter
 from badbench.data.importers import import_lerobot
@@ -20,8 +21,14 @@ from fixtures.factories import make_episode
 
 @pytest.fixture
 def plain(make_dataset) -> Path:
-    """A plain LeRobot v3 dataset: our writer's layout with meta/badbench/ removed."""
-    ds = make_dataset(3, preferences=False)
+    """A plain LeRobot v3 dataset: our writer's layout with meta/badbench/ removed.
+
+    Episodes 0-1 share one data/video/meta file (one batch), episode 2 has its own, so the
+    importer must group its table files by ``meta/episodes`` file.
+    """
+    ds = make_dataset(2, preferences=False, batch=True)
+    with DatasetWriter(ds.root) as w:
+        w.append(make_episode(2))
     shutil.rmtree(ds.root / "meta" / "badbench")
     return ds.root
 
@@ -231,3 +238,26 @@ def test_annotating_a_badbench_dataset_is_refused(make_dataset, tmp_path):
     notes = annotations(tmp_path / "labels.jsonl", {"episode_index": 0, "success": True})
     with pytest.raises(DataError, match="already holds badbench tables"):
         import_lerobot(src.root, tmp_path / "out", annotations=notes)
+
+
+def test_import_a_dataset_laid_out_by_lerobot(tmp_path):
+    """Two episodes in one data file and one video file, tasks.parquet written by pandas."""
+    src = tmp_path / "lerobot"
+    written = write_lerobot_v3(src)
+    notes = annotations(
+        tmp_path / "labels.jsonl",
+        {"episode_index": 1, "success": False, "failure_tags": ["push_instead_of_pick"]},
+    )
+    import_lerobot(src, tmp_path / "out", annotations=notes)
+    assert digests(tmp_path / "out") == digests(src)
+    ds = Dataset.open(tmp_path / "out")
+    assert ds.episode_ids == ["episode_000000", "episode_000001"]
+    assert [ds.meta(i).instruction for i in ds.episode_ids] == TASKS
+    assert [ds.meta(i).length for i in ds.episode_ids] == LENGTHS
+    assert ds.outcome("episode_000000") is None
+    assert ds.outcome("episode_000001").success is False
+    assert [(t.mode, str(t.category), t.end_frame) for t in ds.tags("episode_000001")] == [
+        ("push_instead_of_pick", "shortcut", LENGTHS[1] - 1)
+    ]
+    frames = ds.frames("episode_000001")
+    assert frames.shape == written["frames"][1].shape

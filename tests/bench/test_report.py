@@ -385,3 +385,31 @@ def test_unreadable_frames_are_reported_not_fatal(make_dataset, tmp_path: Path) 
     ds = make_dataset(1, length=10, size=32)
     html = write_report(tmp_path, ds).read_text(encoding="utf-8")
     assert html.count("Frames unavailable: no episode") == 5
+
+
+def test_empty_run_and_undefined_values(tmp_path: Path) -> None:
+    """No models: every section still renders; NaN / None metrics show as a dash."""
+    empty = RunSummary(dataset=DatasetRef(path="/data/none", fingerprint="0", n_episodes=0))
+    save_summary(tmp_path / "empty", empty)
+    html = write_report(tmp_path / "empty").read_text(encoding="utf-8")
+    ids = {a.get("id") for _, a in _parse(html)}
+    assert {"run", "leaderboard", "by-task-category", "by-failure-mode", "curves"} <= ids
+    assert "No models or metrics" in html and "No scored episodes" in html
+
+    summary = make_run(tmp_path / "nan", strips=False)
+    nan = MetricValue(value=float("nan"), ci_low=float("nan"), ci_high=float("nan"))
+    models = [
+        m.model_copy(
+            update={
+                "metrics": ModelMetrics(
+                    overall={"pairwise_accuracy": nan},
+                    by_task_category={"pick_place": {"pairwise_accuracy": nan}},
+                )
+            }
+        )
+        for m in summary.models
+    ]
+    save_summary(tmp_path / "nan", summary.model_copy(update={"models": models}))
+    html = write_report(tmp_path / "nan").read_text(encoding="utf-8")
+    board = html.split('id="leaderboard-table"')[1].split("</table>")[0]
+    assert "nan" not in board.lower() and 'class="best"' not in board

@@ -80,8 +80,12 @@ def _new_figure(width: float, height: float) -> Any:
 
 def to_data_uri(fig: Any) -> str:
     """Encode a figure as a ``data:image/png;base64,...`` URI (no metadata, no external refs)."""
+    import warnings
+
     buf = BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    with warnings.catch_warnings():  # a crowded figure still renders, only less neatly
+        warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -94,6 +98,9 @@ def bar_chart(
     chance: float | None = None,
 ) -> str:
     """Grouped bars of one metric: groups on x, one bar per model, 95% CIs as error bars.
+
+    The figure has no legend: bars follow the models' order and colours, which the report's
+    HTML legend shows once per section.
 
     Args:
         groups: the x-axis groups (task categories, failure categories or modes), in order.
@@ -143,8 +150,17 @@ def bar_chart(
             )
         for pos in missing:
             ax.text(
-                pos, 0, "n/a", rotation=90, ha="center", va="bottom", fontsize=7, color="#888888"
+                pos,
+                0.02,
+                "n/a",
+                rotation=90,
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color="#888888",
+                transform=ax.get_xaxis_transform(),
             )
+    ax.set_xlim(-0.5, len(groups) - 0.5)
     if chance is not None:
         ax.axhline(chance, color="#888888", linestyle="--", linewidth=1, zorder=1)
     ax.axhline(0, color="#444444", linewidth=0.8, zorder=1)
@@ -167,15 +183,7 @@ def bar_chart(
     ax.tick_params(axis="y", labelsize=8)
     ax.grid(axis="y", color="#e5e5e5", zorder=0)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(
-        fontsize=7.5,
-        frameon=False,
-        loc="lower left",
-        bbox_to_anchor=(0.0, 1.0),
-        ncols=min(n_models, 4),
-        handlelength=1.2,
-        columnspacing=1.0,
-    )
+    # no legend: the report shows one in HTML above the charts (model colours are fixed)
     return to_data_uri(fig)
 
 
@@ -256,5 +264,6 @@ def curve_figure(
     ax.tick_params(labelsize=8)
     ax.grid(color="#eeeeee", zorder=0)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    if curves or labels.dense_reward:
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return to_data_uri(fig)

@@ -9,6 +9,7 @@ anything else. Sections (stable ids, for tests and links): ``run`` (header), ``l
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,7 +86,21 @@ class Breakdown:
     rows: list[tuple[str, list[Cell]]] = field(default_factory=list)
 
 
+def _finite(mv: MetricValue | None) -> MetricValue | None:
+    """The value with non-finite numbers (NaN, inf) read as undefined (``None``)."""
+    if mv is None:
+        return None
+
+    def ok(x: float | None) -> float | None:
+        return x if x is not None and math.isfinite(x) else None
+
+    return mv.model_copy(
+        update={"value": ok(mv.value), "ci_low": ok(mv.ci_low), "ci_high": ok(mv.ci_high)}
+    )
+
+
 def _cell(mv: MetricValue | None) -> Cell:
+    mv = _finite(mv)
     if mv is None or mv.value is None:
         return Cell("—", n=mv.n if mv else 0)
     ci = ""
@@ -152,7 +167,9 @@ def _breakdowns(
     out = []
     for name in chosen:
         info = metric_info(name)
-        values = {g: {k: t.get(g, {}).get(name) for k, t in tables.items()} for g in groups}
+        values = {
+            g: {k: _finite(t.get(g, {}).get(name)) for k, t in tables.items()} for g in groups
+        }
         figure = bar_chart(groups, models, values, info, chance=_CHANCE.get(name))
         rows = [(k, [_cell(values[g][k]) for g in groups]) for k, _ in models]
         out.append(Breakdown(info, figure, groups, rows))
@@ -185,9 +202,10 @@ def _curves(
             row = by_id[result.spec.key].get(item.episode_id)
             if row is None or not row.rewards:
                 continue
-            values = normalise(row.rewards, result.spec.output_range)
+            n = min(len(row.rewards), len(row.frame_indices))  # tolerate a malformed row
+            values = normalise(row.rewards[:n], result.spec.output_range)
             curves.append(
-                Curve(result.spec.key, PALETTE[i % len(PALETTE)], row.frame_indices, values)
+                Curve(result.spec.key, PALETTE[i % len(PALETTE)], row.frame_indices[:n], values)
             )
         strip = strips.get(item.episode_id)
         strip_frames = [i for i, _ in strip.frames] if strip else []

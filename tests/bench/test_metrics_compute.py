@@ -235,6 +235,20 @@ def test_empty_table_gives_nan_with_n_zero():
     assert res.by_task_category == {}
 
 
+def test_an_episode_without_predictions_is_never_called_a_success():
+    t = EpisodeTable.build(
+        episode_id=["good", "bad", "empty"],
+        frame_predictions=[[0.2, 1.0], [0.1, 0.3], []],
+        success=[True, False, False],
+        failure_category=[None, "failure", "failure"],
+        progress=[1.0, 0.3, 0.0],
+    )
+    o = compute_all(t, settings=MetricSettings(n_boot=0)).overall
+    # "empty" has final NaN: ranked below everything (AUROC 1), left out of MAE
+    assert o["auroc"].value == 1.0 and o["fpr_fixed"].value == 0.0
+    assert o["mae"].n == 2 and o["mae"].value == pytest.approx((0.0 + 0.0) / 2)
+
+
 def test_results_records_accept_as_dict(result):
     from badbench.bench.results import ModelMetrics
 

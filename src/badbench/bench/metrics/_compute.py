@@ -194,7 +194,10 @@ class _Context:
             ctx_codes=codes,
             n_contexts=len(uniques),
             good=table.good,
-            det=np.asarray(table.detection_score, dtype=np.float64),
+            # a missing score (empty episode) ranks below every real one and is never "called"
+            det=np.nan_to_num(
+                np.asarray(table.detection_score, dtype=np.float64), nan=-np.inf, posinf=np.inf
+            ),
             quality=table.quality_levels(),
             voc=voc_many(table.frame_values, table.frame_offsets),
             pair_a=a,
@@ -290,8 +293,8 @@ class _Context:
     def _errors(self, g: _Group, focus: np.ndarray) -> dict[str, tuple[np.ndarray, int]]:
         """MAE on labelled focus episodes; over-reward on the bad ones among them."""
         t = self.table
-        labelled = focus & np.isfinite(t.progress)
-        err = np.where(labelled, t.final - np.nan_to_num(t.progress), 0.0)
+        labelled = focus & np.isfinite(t.progress) & np.isfinite(t.final)
+        err = np.where(labelled, np.nan_to_num(t.final) - np.nan_to_num(t.progress), 0.0)
         over = labelled & ~self.good
         return {
             "mae": (g.ratio(labelled, np.abs(err)), int(labelled.sum())),

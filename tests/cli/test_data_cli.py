@@ -211,3 +211,10 @@ def test_real_process_prints_no_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith("error: ") and "Traceback" not in result.stderr
     assert "meta/info.json is missing" in result.stderr
+
+
+@pytest.mark.parametrize(("value", "message"), [("big", "is not WIDTHxHEIGHT"), ("31x32", "even")])
+def test_bad_resize(tmp_path, value, message):
+    result = run("import", "videos", tmp_path / "m.jsonl", tmp_path / "ds", "--resize", value)
+    assert result.exit_code == 2
+    assert message in result.output

@@ -321,43 +321,66 @@ def test_dataset_open_by_another_writer_is_reported(rollouts, tmp_path):
 
 @pytest.mark.skipif(not REAL_CLIPS.is_dir(), reason="real clips not present on this machine")
 def test_import_real_robot_clips(tmp_path):
+    """Three real-robot h264 clips (10 fps, successful) into one dataset."""
     clips = {
         "berkeley_rpt_stack_cup": (
             "Pick up the yellow cup and stack it on the other cup",
             "stack",
-            (32, 240, 320),
+            32,
+            (240, 320),
         ),
-        "jaco_play_pick_up_green_cup": ("pick up green cup", "pick_place", (64, 240, 240)),
+        "jaco_play_pick_up_green_cup": ("pick up green cup", "pick_place", 64, (240, 240)),
         "soar_put_green_stick_in_brown_bowl": (
             "Put green stick in brown bowl",
             "pick_place",
-            (32, 240, 240),
+            32,
+            (240, 240),
         ),
     }
-    lines = [
-        {
-            "episode_id": name,
-            "video": str(REAL_CLIPS / f"{name}.mp4"),
-            "instruction": text,
-            "task_category": category,
-            "success": True,
-            "progress": 1.0,
-            "source": "real",
-        }
-        for name, (text, category, _) in clips.items()
-    ]
-    m = manifest(tmp_path / "real.jsonl", *lines)
-    # the clips differ in size, so each goes to its own dataset (one camera shape per dataset)
-    for i, name in enumerate(clips):
-        one = manifest(tmp_path / f"{name}.jsonl", lines[i])
-        report = import_videos(one, tmp_path / name, camera="image")
-        assert report.imported == [name]
-        ds = Dataset.open(tmp_path / name)
+    m = manifest(
+        tmp_path / "real.jsonl",
+        *[
+            {
+                "episode_id": name,
+                "video": str(REAL_CLIPS / f"{name}.mp4"),
+                "instruction": text,
+                "task_category": category,
+                "success": True,
+                "progress": 1.0,
+            }
+            for name, (text, category, _, _) in clips.items()
+        ],
+    )
+    # the first clip is 320x240, the others 240x240: one camera has one size per dataset
+    with pytest.raises(DataError) as e:
+        import_videos(m, tmp_path / "mixed", camera="image")
+    assert (e.value.path, e.value.line) == (m, 2) and "--resize" in str(e.value)
+    assert Dataset.open(tmp_path / "mixed").episode_ids == ["berkeley_rpt_stack_cup"]
+
+    report = import_videos(m, tmp_path / "ds", camera="image", resize=(160, 120))
+    assert report.imported == list(clips)
+    ds = Dataset.open(tmp_path / "ds")
+    for name, (text, category, length, _) in clips.items():
         meta = ds.meta(name)
-        t, h, w = clips[name][2]
-        assert (meta.length, meta.fps) == (t, 10)
+        assert (meta.instruction, str(meta.task_category)) == (text, category)
+        assert (meta.length, meta.fps, meta.source) == (length, 10, EpisodeSource.REAL)
         assert ds.outcome(name).success is True
         frames = ds.frames(name)
-        assert frames.shape == (t, h, w, 3)
+        assert frames.shape == (length, 120, 160, 3)
         assert frames.std() > 10  # real content, not a blank frame
-    assert len(parse_video_manifest(m)) == 3
+
+
+def test_mixed_sizes_name_the_line_and_suggest_resize(tmp_path):
+    mp4(tmp_path / "a.mp4", length=4, size=32)
+    mp4(tmp_path / "b.mp4", length=4, size=16)
+    m = manifest(
+        tmp_path / "m.jsonl",
+        {"instruction": "x", "video": "a.mp4"},
+        {"instruction": "x", "video": "b.mp4"},
+    )
+    with pytest.raises(DataError) as e:
+        import_videos(m, tmp_path / "ds")
+    assert (e.value.line, e.value.field) == (2, "observation.images.front")
+    assert "16x16" in str(e.value) and "--resize" in str(e.value)
+    import_videos(m, tmp_path / "ds2", resize=(24, 24))
+    assert Dataset.open(tmp_path / "ds2").frames("b").shape == (4, 24, 24, 3)

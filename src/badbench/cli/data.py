@@ -102,6 +102,18 @@ def _check_scale(scale: float) -> None:
         raise typer.BadParameter("must be 1 or 100", param_hint="--progress-scale")
 
 
+def _size(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not WIDTHxHEIGHT", param_hint="--resize") from None
+    if width < 2 or height < 2 or width % 2 or height % 2:
+        raise typer.BadParameter("width and height must be even, >= 2", param_hint="--resize")
+    return width, height
+
+
 def _report_import(report: Any, what: str = "episodes") -> None:
     skipped = f", skipped {len(report.skipped)} already present" if report.skipped else ""
     out.print(
@@ -129,6 +141,10 @@ def import_videos_cmd(
     progress_scale: ProgressScale = 1.0,
     allow_extra: AllowExtra = False,
     codec: Annotated[str, typer.Option(help="Video codec of the dataset.")] = "libx264",
+    resize: Annotated[
+        str | None,
+        typer.Option(help="Scale every video to WIDTHxHEIGHT, e.g. 240x240.", metavar="WxH"),
+    ] = None,
 ) -> None:
     """Import a folder of videos plus a JSONL manifest of per-episode metadata.
 
@@ -146,6 +162,7 @@ def import_videos_cmd(
             progress_scale=progress_scale,
             allow_extra=allow_extra,
             codec=codec,
+            resize=_size(resize),
             progress=progress,
         )
     _report_import(report)

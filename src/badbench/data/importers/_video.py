@@ -58,8 +58,15 @@ def probe_video(path: str | Path) -> VideoProbe:
         raise VideoError(f"cannot open video: {e}", path=path) from None
 
 
-def decode_video(path: str | Path) -> tuple[np.ndarray, float | None]:
+def decode_video(
+    path: str | Path, *, size: tuple[int, int] | None = None
+) -> tuple[np.ndarray, float | None]:
     """Decode every frame of a video's first stream as RGB.
+
+    Args:
+        path: the video file.
+        size: ``(width, height)`` to scale every frame to (FFmpeg's bicubic scaler), or None
+            to keep the stored size.
 
     Returns:
         ``(frames, fps)``: uint8 array (T, H, W, 3) and the stream's frame rate (None if the
@@ -78,6 +85,8 @@ def decode_video(path: str | Path) -> tuple[np.ndarray, float | None]:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             for frame in container.decode(stream):
+                if size is not None:
+                    frame = frame.reformat(width=size[0], height=size[1])
                 frames.append(frame.to_ndarray(format="rgb24"))
     except av.FFmpegError as e:
         raise VideoError(

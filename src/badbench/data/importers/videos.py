@@ -146,6 +146,7 @@ def import_videos(
     progress_scale: float = 1.0,
     allow_extra: bool = False,
     codec: str = "libx264",
+    resize: tuple[int, int] | None = None,
     progress: ProgressCallback = no_progress,
 ) -> ImportReport:
     """Import the episodes of a videos manifest into the dataset at ``dest``.
@@ -159,6 +160,8 @@ def import_videos(
         progress_scale: 1 when progress is written in [0, 1], 100 when in 0-100.
         allow_extra: ignore unknown fields instead of failing on them.
         codec: the video codec the dataset is written with.
+        resize: ``(width, height)`` to scale every camera's frames to, e.g. to put clips of
+            different sizes in one dataset (a camera has one frame size per dataset).
         progress: called after each episode, e.g. to drive a progress bar.
 
     Returns:
@@ -190,21 +193,31 @@ def import_videos(
             if spec.episode_id in existing:
                 report.skipped.append(spec.episode_id)
             else:
-                episode = load_video_episode(spec)
+                episode = load_video_episode(spec, resize=resize)
                 if abs(episode.meta.fps - dataset_fps) > _FPS_TOLERANCE:
                     raise spec.row.error(
                         f"the videos play at {episode.meta.fps:g} fps but the dataset is "
                         f'{dataset_fps:g} fps; resample the videos or set "fps"',
                         "fps",
                     )
-                writer.append(episode)
+                try:
+                    writer.append(episode)
+                except DataError as e:  # e.g. a frame size the dataset does not have
+                    hint = "" if resize else "; --resize WxH scales every video to one size"
+                    raise spec.row.error(
+                        f"cannot append to {dest}: {e.message}{hint}", e.field, type(e)
+                    ) from None
                 report.imported.append(spec.episode_id)
             progress(done, total, spec.episode_id)
     return report
 
 
-def load_video_episode(spec: VideoEpisodeSpec) -> Episode:
+def load_video_episode(spec: VideoEpisodeSpec, *, resize: tuple[int, int] | None = None) -> Episode:
     """Decode the videos of one manifest line and build its episode.
+
+    Args:
+        spec: the checked manifest line.
+        resize: ``(width, height)`` to scale the frames to, or None to keep their size.
 
     Raises:
         VideoError: a video cannot be decoded, or the cameras disagree on frame count or fps.
@@ -214,7 +227,7 @@ def load_video_episode(spec: VideoEpisodeSpec) -> Episode:
     rates: dict[str, float | None] = {}
     for key, path in spec.videos.items():
         try:
-            frames[key], rates[key] = decode_video(path)
+            frames[key], rates[key] = decode_video(path, size=resize)
         except VideoError as e:
             raise VideoError(
                 f"{e.message} (the video of {spec.row.path.name}:{spec.row.line})", path=path

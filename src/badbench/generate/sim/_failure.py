@@ -94,7 +94,11 @@ class Drop(FailureInjector):
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         if self._release is None:
-            if self._lift is None and ctx.grasp and ctx.obj[2] > ctx.obj0[2] + 0.02:
+            if (
+                self._lift is None
+                and ctx.grasp
+                and ctx.obj[2] > ctx.obj0[2] + min(0.02, ctx.task.carry_height or 0.02)
+            ):
                 self._lift = ctx.step
             if self._lift is not None and ctx.step >= self._lift + self._delay:
                 self._release = ctx.step
@@ -207,7 +211,7 @@ class EarlyStop(FailureInjector):
         if not self.spans:
             return False
         s = self.spans[0]
-        still = float(trace.hand_speed[s.start + 8 :].max(initial=0.0)) < 0.05
+        still = float(trace.hand_speed[s.start + 16 :].max(initial=0.0)) < 0.05
         return still and not bool(trace.sim_success[-1])
 
 
@@ -245,7 +249,7 @@ class Timeout(FailureInjector):
                 "time runs out while the robot is still working",
             )
         action = action.copy()
-        action[:3] *= self.factor
+        action[:3] = np.clip(action[:3], -1.0, 1.0) * self.factor
         return action
 
     def confirm(self, trace: Trace) -> bool:

@@ -169,7 +169,8 @@ class GoodInjector(FailureInjector):
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         action = action.copy()
-        action[:3] = action[:3] * self._gain + self.rng.normal(0.0, self.noise, 3)
+        xyz = np.clip(action[:3], -1.0, 1.0)
+        action[:3] = xyz * self._gain + self.rng.normal(0.0, self.noise, 3)
         return action
 
     def confirm(self, trace: Trace) -> bool:
@@ -185,9 +186,9 @@ IMPACT_FORCE_N = 200.0
 """Object-scene contact force (N) above which an object counts as slammed (the expert's own
 placing presses objects on the table with up to ~110 N)."""
 
-SPEED_LIMIT = 1.0
-"""End-effector speed (m/s) above which motion near an object is unsafe (the expert's cap is
-0.8 m/s: one centimetre per 80 Hz step)."""
+SPEED_LIMIT = 1.5
+"""End-effector speed (m/s) above which motion near an object is unsafe (the expert's mocap
+target moves at most 0.8 m/s, one centimetre per 80 Hz step; the hand overshoots to ~1.1 m/s)."""
 
 NEAR_OBJECT = 0.2
 """Distance (m) from the main object within which ``fast_motion`` counts."""

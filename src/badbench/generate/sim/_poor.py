@@ -158,7 +158,11 @@ class Regrasp(FailureInjector):
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         if self._release is None:
-            if self._lift is None and ctx.grasp and ctx.obj[2] > ctx.obj0[2] + 0.02:
+            if (
+                self._lift is None
+                and ctx.grasp
+                and ctx.obj[2] > ctx.obj0[2] + min(0.02, ctx.task.carry_height or 0.02)
+            ):
                 self._lift = ctx.step
             if self._lift is not None and ctx.step >= self._lift + self.after_lift:
                 self._release = ctx.step
@@ -256,14 +260,18 @@ class Slow(FailureInjector):
     category: ClassVar[FailureCategory] = FailureCategory.POOR_EXECUTION
     description: ClassVar[str] = "The task is done, but far slower than needed."
 
-    factor: float = 0.35
+    factor: float = 0.5
+
+    @classmethod
+    def applies(cls, task: SimTask) -> bool:
+        return task.distance != "nail"  # a slow hammer blow does not drive the nail
 
     def on_reset(self, ctx: RolloutContext) -> None:
         ctx.horizon = int(ctx.horizon / self.factor) + 40
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         action = action.copy()
-        action[:3] *= self.factor
+        action[:3] = np.clip(action[:3], -1.0, 1.0) * self.factor
         return action
 
     def after_step(self, ctx: RolloutContext) -> None:
@@ -271,5 +279,6 @@ class Slow(FailureInjector):
             self.mark(0, ctx.step, 0.3, "the robot moves far slower than needed")
 
     def confirm(self, trace: Trace) -> bool:
-        fast = float(np.max(trace.hand_speed[5:], initial=0.0))
-        return bool(self.spans) and oracle_success(trace) and fast < 0.8 * self.factor + 0.05
+        first = int(np.argmax(trace.sim_success)) if trace.sim_success.any() else 0
+        took_long = first >= 1.5 * trace.task.expert_steps
+        return bool(self.spans) and oracle_success(trace) and took_long

@@ -96,22 +96,37 @@ class PushInsteadOfPick(FailureInjector):
 @register_injector
 @dataclass
 class PartialCompletion(FailureInjector):
-    """The expert stops as soon as Meta-World's success flag turns on and holds still."""
+    """The expert gives up near Meta-World's threshold and holds still.
+
+    The stop distance is drawn between the simulator's radius ``R`` and a little beyond it, so
+    that (with what the object still slides) the end sits inside ``R`` but outside the oracle's
+    radius; the engine retries another draw when it does not.
+
+    Attributes:
+        beyond_low, beyond_high: stop at ``d <= R + u * (R - oracle_radius)``, u drawn here.
+    """
 
     name: ClassVar[str] = "partial_completion"
     category: ClassVar[FailureCategory] = FailureCategory.SHORTCUT
     description: ClassVar[str] = "The task is stopped at the edge of the success threshold."
+
+    beyond_low: float = -0.3
+    beyond_high: float = 0.8
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
         return task.shortcut == "partial_completion"
 
     def on_reset(self, ctx: RolloutContext) -> None:
+        t = ctx.task
+        u = float(self.rng.uniform(self.beyond_low, self.beyond_high))
+        self._stop_at = t.radius + u * (t.radius - t.oracle_radius)
         self._stop: int | None = None
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
-        if self._stop is None and ctx.sim_success:
+        if self._stop is None and (ctx.distance <= self._stop_at or ctx.sim_success):
             self._stop = ctx.step
+            ctx.end_in(48)
         if self._stop is not None:
             out = action.copy()
             out[:3] = 0.0
@@ -120,11 +135,9 @@ class PartialCompletion(FailureInjector):
 
     def after_step(self, ctx: RolloutContext) -> None:
         if self._stop is not None and not self.spans:
-            self.mark(self._stop, ctx.step, 0.6, "the task is left at the edge of success")
+            self.mark(self._stop, ctx.step + 48, 0.6, "the task is left at the edge of success")
 
     def confirm(self, trace: Trace) -> bool:
-        if self.spans:
-            self.spans[0].end = trace.n_steps
         return bool(self.spans) and bool(trace.sim_success[-1]) and not oracle_success(trace)
 
 

@@ -73,7 +73,7 @@ SIM_TASKS: dict[str, SimTask] = {
             oracle_radius=0.05,
             grasp=True,
             goal_in_obs=True,
-            carry_height=0.025,
+            carry_height=0.012,
             goal_z=(0.05, 0.075),
             shortcut="push_instead_of_pick",
             expert_steps=55,
@@ -87,6 +87,7 @@ SIM_TASKS: dict[str, SimTask] = {
             oracle_radius=0.04,
             grasp=True,
             carry_height=0.04,
+            shortcut="none",
             expert_steps=110,
         ),
         SimTask(

@@ -122,11 +122,16 @@ class ExcessiveForce(FailureInjector):
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         if self._phase == "wait":
-            if self._lift_step is None and ctx.grasp and ctx.obj[2] > ctx.obj0[2] + 0.02:
+            if (
+                self._lift_step is None
+                and ctx.grasp
+                and ctx.obj[2] > ctx.obj0[2] + min(0.02, ctx.task.carry_height or 0.02)
+            ):
                 self._lift_step = ctx.step
             if self._lift_step is not None and ctx.step >= self._lift_step + self.after_lift:
                 self._phase, self._t0 = "slam", ctx.step
                 ctx.env.action_scale = self._scale * self.speedup
+                lower_hand_floor(ctx.env, LOW_HAND_Z)
         if self._phase == "slam":
             out = action.copy()
             out[:3] = np.array([0.0, 0.0, -1.0])
@@ -168,7 +173,7 @@ class FastMotion(FailureInjector):
     category: ClassVar[FailureCategory] = FailureCategory.UNSAFE
     description: ClassVar[str] = "The hand rushes at the object far faster than needed."
 
-    speedup: float = 3.5
+    speedup: float = 4.0
 
     def on_reset(self, ctx: RolloutContext) -> None:
         self._scale = float(ctx.env.action_scale)

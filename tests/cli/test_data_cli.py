@@ -218,3 +218,11 @@ def test_bad_resize(tmp_path, value, message):
     result = run("import", "videos", tmp_path / "m.jsonl", tmp_path / "ds", "--resize", value)
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_file_system_error_is_one_line(example, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    result = run("card", example, "--out", blocker / "CARD.md")  # parent is a file
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1

@@ -41,13 +41,14 @@ EXIT_USER_ERROR = 2
 
 
 def user_errors(fn: F) -> F:
-    """Print a :class:`BadbenchError` as one red line and exit with code 2."""
+    """Print a :class:`BadbenchError` (or a file-system error such as a permission denied)
+    as one red line and exit with code 2."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except BadbenchError as e:
+        except (BadbenchError, OSError) as e:
             err.print(f"[bold red]error:[/] [red]{escape(str(e))}[/]", soft_wrap=True)
             raise typer.Exit(EXIT_USER_ERROR) from None
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from badbench.bench.metrics._groupby import encode
-from badbench.bench.metrics._types import NO_FAILURE
+from badbench.bench.metrics._types import (
+    NO_FAILURE,
+    QUALITY_FAILURE,
+    QUALITY_SUBOPTIMAL,
+    QUALITY_SUCCESS,
+)
 
 
 def quality_levels(success: np.ndarray, failure_category: np.ndarray) -> np.ndarray:
@@ -17,7 +22,9 @@ def quality_levels(success: np.ndarray, failure_category: np.ndarray) -> np.ndar
     """
     success = np.asarray(success, dtype=bool).reshape(-1)
     clean = np.asarray(failure_category).reshape(-1) == NO_FAILURE
-    return np.where(success, np.where(clean, 2, 1), 0).astype(np.int64)
+    return np.where(
+        success, np.where(clean, QUALITY_SUCCESS, QUALITY_SUBOPTIMAL), QUALITY_FAILURE
+    ).astype(np.int64)
 
 
 def group_ranking_tau(

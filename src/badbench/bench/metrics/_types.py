@@ -24,25 +24,21 @@ QUALITY_FAILURE, QUALITY_SUBOPTIMAL, QUALITY_SUCCESS = 0, 1, 2
 
 
 def _as_str(values: Any, n: int, default: str, name: str) -> np.ndarray:
+    """A (n,) object array of str; None and "" become ``default``."""
     if values is None:
         return np.full(n, default, dtype=object)
     arr = np.asarray(values, dtype=object).reshape(-1)
     if len(arr) != n:
         raise ValidationError(f"has {len(arr)} values for {n} episodes", field=name)
-    return np.array([default if v is None else str(v) for v in arr], dtype=object)
+    return np.array([default if v is None or v == "" else str(v) for v in arr], dtype=object)
 
 
 def _as_float(values: Any, n: int, name: str) -> np.ndarray:
+    """A (n,) float64 array; None becomes NaN."""
     if values is None:
         return np.full(n, np.nan)
-    arr = (
-        np.array(
-            [np.nan if v is None else v for v in np.asarray(values, dtype=object).reshape(-1)],
-            dtype=np.float64,
-        )
-        if np.asarray(values).dtype == object
-        else np.asarray(values, dtype=np.float64).reshape(-1)
-    )
+    raw = np.asarray(values, dtype=object).reshape(-1)
+    arr = np.array([np.nan if v is None else v for v in raw], dtype=np.float64)
     if len(arr) != n:
         raise ValidationError(f"has {len(arr)} values for {n} episodes", field=name)
     return arr

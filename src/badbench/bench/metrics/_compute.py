@@ -21,6 +21,9 @@ from badbench.errors import ValidationError
 BREAKDOWNS = ("task_category", "failure_category", "failure_mode")
 """The episode columns metrics are broken down by."""
 
+_CHUNK_CELLS = 4_000_000
+"""Resample rows x episodes evaluated at once (bounds memory on large datasets)."""
+
 
 @dataclass(frozen=True)
 class MetricSettings:
@@ -208,14 +211,23 @@ class _Context:
 
     def metrics(self, focus: np.ndarray, rows: np.ndarray) -> dict[str, MetricValue]:
         """All metrics of one group (see :func:`compute_all` for focus and rows)."""
-        g = _Group.of(self.ctx_codes, self.n_contexts, focus | rows, self.settings)
-        values: dict[str, tuple[np.ndarray, int]] = {}
-        values.update(self._pairwise(g, focus))
-        values.update(self._detection(g, focus, rows))
-        values.update(self._ranking(g, focus, rows))
-        values.update(self._errors(g, focus))
+        full = _Group.of(self.ctx_codes, self.n_contexts, focus | rows, self.settings)
+        # evaluate the resamples in chunks so (resamples x episodes) arrays stay ~32 MB
+        step = max(1, _CHUNK_CELLS // max(1, int(rows.sum())))
+        parts: list[dict[str, tuple[np.ndarray, int]]] = []
+        for lo in range(0, full.weights.shape[0], step):
+            g = full.rows(lo, lo + step)
+            values: dict[str, tuple[np.ndarray, int]] = {}
+            values.update(self._pairwise(g, focus))
+            values.update(self._detection(g, focus, rows))
+            values.update(self._ranking(g, focus, rows))
+            values.update(self._errors(g, focus))
+            parts.append(values)
         level = self.settings.level
-        return {name: _value(v, n, level) for name, (v, n) in values.items()}
+        return {
+            name: _value(np.concatenate([p[name][0] for p in parts]), n, level)
+            for name, (_, n) in parts[0].items()
+        }
 
     def _pairwise(self, g: _Group, focus: np.ndarray) -> dict[str, tuple[np.ndarray, int]]:
         """Pairs with at least one focus episode, counted in the focus side's context."""
@@ -328,6 +340,10 @@ class _Group:
         n = len(group_ctx)
         weights = np.vstack([np.ones((1, n)), resample_counts(n, s.n_boot, s.seed)])
         return cls(local=local, code=local[ctx_codes], n=n, weights=weights)
+
+    def rows(self, lo: int, hi: int) -> _Group:
+        """The same group with only resample rows ``lo:hi`` of the weights."""
+        return _Group(local=self.local, code=self.code, n=self.n, weights=self.weights[lo:hi])
 
     def episode_weights(self, sel: np.ndarray) -> np.ndarray:
         """(1 + n_boot, |sel|) weights of the selected episodes (their contexts' counts)."""

@@ -1,0 +1,173 @@
+"""Meta-World engine: each mode's ground-truth signature, labels, determinism and resume."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from badbench.data.schema import FailureTag
+from badbench.data.taxonomy import FailureCategory
+from badbench.generate.sim import (
+    SIM_TASKS,
+    dense_reward,
+    injector_names,
+    modes_for,
+    oracle_preferences,
+    rubric_score,
+)
+
+
+def _job(task: str, mode: str, index: int = 0):
+    from badbench.generate.sim import SimJob, run_job
+
+    job = SimJob(
+        task, mode, index, seed=0, fps=20, width=32, height=32, camera="corner", render=False
+    )
+    return run_job(job)[1]
+
+
+def test_every_task_has_all_four_categories_where_meaningful() -> None:
+    assert len(SIM_TASKS) >= 10
+    from badbench.generate.sim import injector_class
+
+    for task in SIM_TASKS.values():
+        cats = {injector_class(m).category for m in modes_for(task) if m != "good"}
+        expected = set(FailureCategory) - (
+            {FailureCategory.SHORTCUT} if task.shortcut == "none" else set()
+        )
+        assert expected <= cats, task.name
+
+
+def test_dense_reward_falls_at_failure_and_rubric_orders_categories() -> None:
+    p = np.linspace(0, 1, 10)
+    unsafe = FailureTag(category="unsafe", mode="collision", start_frame=4, end_frame=5)
+    r = dense_reward(p, [unsafe])
+    assert r[3] == pytest.approx(p[3]) and r[4] < p[4] and r[-1] < 0.5
+    poor = FailureTag(category="poor_execution", mode="jitter", start_frame=2, end_frame=3)
+    assert dense_reward(p, [poor])[-1] == pytest.approx(1.0)
+    short = FailureTag(category="shortcut", mode="partial_completion", start_frame=0, end_frame=1)
+    s = {
+        k: rubric_score(True, 1.0, [t])
+        for k, t in {"unsafe": unsafe, "shortcut": short, "poor": poor}.items()
+    }
+    assert rubric_score(True, 1.0, []) == 1.0
+    assert s["unsafe"] < s["shortcut"] < s["poor"] < 1.0
+
+
+def test_preferences_clean_and_noisy() -> None:
+    scores = {"a": 1.0, "b": 0.2, "c": 0.2}
+    clean = oracle_preferences("ctx", scores)
+    assert [p.label for p in clean] == ["a", "a", "tie"]
+    assert all(p.source == "oracle" and p.rater_id == "oracle" for p in clean)
+    noisy = oracle_preferences("ctx", scores, temperature=0.1, seed=3)
+    assert noisy == oracle_preferences("ctx", scores, temperature=0.1, seed=3)
+    assert noisy[0].rater_id == "oracle-bt(T=0.1)" and {p.label for p in noisy} <= {"a", "b"}
+
+
+# ---- signatures: every written tag is physically true --------------------------------------
+
+SIGNATURE_CASES = [
+    ("push-v3", "good"),
+    ("pick-place-v3", "collision"),
+    ("bin-picking-v3", "excessive_force"),
+    ("drawer-open-v3", "fast_motion"),
+    ("window-open-v3", "jitter"),
+    ("faucet-open-v3", "hesitation"),
+    ("bin-picking-v3", "regrasp"),
+    ("window-open-v3", "detour"),
+    ("drawer-open-v3", "slow"),
+    ("drawer-open-v3", "partial_completion"),
+    ("hammer-v3", "wrong_strategy"),
+    ("pick-place-v3", "miss_grasp"),
+    ("bin-picking-v3", "drop"),
+    ("push-v3", "wrong_goal"),
+    ("drawer-open-v3", "early_stop"),
+    ("push-v3", "timeout"),
+]
+
+
+def _span(ep, mode: str) -> tuple[int, int]:
+    (tag,) = [t for t in ep.tags if t.mode == mode]
+    stride = ep.meta.generator["stride"]
+    return tag.start_frame * stride, tag.end_frame * stride
+
+
+@pytest.mark.sim
+@pytest.mark.slow
+@pytest.mark.parametrize(("task", "mode"), SIGNATURE_CASES)
+def test_signature(task: str, mode: str) -> None:
+    ep = _job(task, mode)
+    assert ep is not None, f"{task}/{mode} could not be confirmed"
+    x = ep.extras
+    force, oforce = x["contact_force_full"], x["object_force_full"]
+    state, grasp, action = x["state_full"], x["grasp_full"].astype(bool), x["action_full"]
+    hand, obj = state[:, :3], state[:, 4:7]
+    speed = np.linalg.norm(np.diff(hand, axis=0), axis=1) * 80
+    sim_ok = bool(x["sim_success"][-1])
+    if mode == "good":
+        assert ep.outcome.success and not ep.tags and sim_ok
+        return
+    assert [t.mode for t in ep.tags] == [mode]
+    a, b = _span(ep, mode)
+    if mode == "collision":
+        assert force[a : b + 1].max() > 50.0
+    elif mode == "excessive_force":
+        assert oforce[a : b + 1].max() > 200.0
+    elif mode == "fast_motion":
+        near = np.linalg.norm(hand - obj, axis=1)[1:] < 0.2
+        assert np.any(
+            (speed > 1.5)
+            & near
+            & (np.arange(len(speed)) >= a - 4)
+            & (np.arange(len(speed)) <= b + 4)
+        )
+    elif mode == "jitter":
+        d2 = np.abs(np.diff(action[:, :3], n=2, axis=0)).sum(1)
+        assert d2[a:b].mean() > 3 * d2[b + 4 :].mean() and ep.outcome.success
+    elif mode == "hesitation":
+        assert (speed[a:b] < 0.05).sum() >= 8 and ep.outcome.success
+    elif mode == "regrasp":
+        g = grasp[a : b + 1]
+        assert g[0] and not g.all() and g[-1] and ep.outcome.success
+    elif mode == "detour":
+        assert np.linalg.norm(hand[a:b] - hand[a], axis=1).max() > 0.1 and ep.outcome.success
+    elif mode == "slow":
+        assert ep.outcome.success and speed.mean() < 0.4
+    elif mode in ("partial_completion", "wrong_strategy"):
+        assert sim_ok and not ep.outcome.success  # fools the simulator, not the oracle
+        if mode == "wrong_strategy":
+            assert not grasp.any()  # the hammer was never held
+    elif mode == "miss_grasp":
+        assert not grasp.any() and obj[:, 2].max() < obj[0, 2] + 0.01
+        assert not ep.outcome.success
+    elif mode == "drop":
+        assert grasp[max(0, a - 8) : a + 1].any() and not grasp[b]
+        assert obj[a, 2] - obj[a : b + 1, 2].min() > 0.015 and not ep.outcome.success
+    elif mode == "wrong_goal":
+        assert not sim_ok and not ep.outcome.success
+    elif mode == "early_stop":
+        assert speed[a + 16 :].max() < 0.05 and not sim_ok
+    elif mode == "timeout":
+        assert speed[-8:].max() > 0.02 and not sim_ok
+    # dense oracle reward never exceeds task progress; it is lower after an unsafe/failure event
+    assert np.all(ep.dense_reward <= x["task_progress"] + 1e-6)
+
+
+@pytest.mark.sim
+def test_push_shortcut_drags_on_table_and_fools_the_flag() -> None:
+    """The drag must stay on the table and reach Meta-World's success region."""
+    ep = None
+    for index in range(3):
+        ep = _job("pick-place-v3", "push_instead_of_pick", index)
+        if ep is not None:
+            break
+    if ep is None:
+        pytest.xfail("drag controller did not reach the goal on the first three seed families")
+    obj = ep.extras["state_full"][:, 4:7]
+    assert obj[:, 2].max() < obj[0, 2] + 0.01
+    assert ep.extras["sim_success"][-1] and not ep.outcome.success
+
+
+def test_mode_registry_is_taxonomy_consistent() -> None:
+    names = injector_names()
+    assert names[0] == "good" and len(names) == len(set(names))

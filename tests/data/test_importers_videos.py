@@ -384,3 +384,35 @@ def test_mixed_sizes_name_the_line_and_suggest_resize(tmp_path):
     assert "16x16" in str(e.value) and "--resize" in str(e.value)
     import_videos(m, tmp_path / "ds2", resize=(24, 24))
     assert Dataset.open(tmp_path / "ds2").frames("b").shape == (4, 24, 24, 3)
+
+
+def _faststart_mp4(path: Path, length: int) -> Path:
+    """An mp4 with its index first (like most camera files), so a truncated copy still opens."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(path), "w", options={"movflags": "faststart"}) as out:
+        stream = out.add_stream("libx264", rate=10, options={"g": "1"})
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+        for i, f in enumerate(make_frames(length, 32)):
+            vf = av.VideoFrame.from_ndarray(f, format="rgb24")
+            vf.pts, vf.time_base = i, Fraction(1, 10)
+            for p in stream.encode(vf):
+                out.mux(p)
+        for p in stream.encode():
+            out.mux(p)
+    return path
+
+
+@pytest.mark.parametrize("damage", ["empty", "truncated"])
+def test_corrupt_videos(tmp_path, damage):
+    video = _faststart_mp4(tmp_path / "v.mp4", 20)
+    data = video.read_bytes()
+    video.write_bytes(b"" if damage == "empty" else data[: len(data) // 2])
+    m = manifest(tmp_path / "m.jsonl", OK)
+    with pytest.raises(VideoError) as e:
+        import_videos(m, tmp_path / "ds")
+    assert e.value.path == video and "m.jsonl:1" in str(e.value)
+    if damage == "truncated":
+        assert "of the 20 frames its header announces could be decoded" in str(e.value)

@@ -54,8 +54,8 @@ def probe_video(path: str | Path) -> VideoProbe:
                 frames=int(stream.frames or 0),
                 codec=stream.codec_context.name,
             )
-    except av.FFmpegError as e:
-        raise VideoError(f"cannot open video: {e}", path=path) from None
+    except (av.FFmpegError, OSError, ValueError) as e:
+        raise VideoError(f"cannot open video (corrupt or not a video): {e}", path=path) from None
 
 
 def decode_video(
@@ -88,12 +88,18 @@ def decode_video(
                 if size is not None:
                     frame = frame.reformat(width=size[0], height=size[1])
                 frames.append(frame.to_ndarray(format="rgb24"))
-    except av.FFmpegError as e:
+    except (av.FFmpegError, OSError, ValueError) as e:
         raise VideoError(
             f"cannot decode video after {len(frames)} frames: {e}", path=path
         ) from None
     if not frames:
         raise VideoError("the video holds no decodable frames", path=path)
+    if probe.frames and len(frames) < probe.frames:
+        raise VideoError(
+            f"only {len(frames)} of the {probe.frames} frames its header announces could be "
+            "decoded (truncated or corrupt file?)",
+            path=path,
+        )
     shapes = {f.shape for f in frames}
     if len(shapes) > 1:
         raise VideoError(f"frame size changes within the video: {sorted(shapes)}", path=path)

@@ -229,9 +229,7 @@ def load_video_episode(spec: VideoEpisodeSpec, *, resize: tuple[int, int] | None
         try:
             frames[key], rates[key] = decode_video(path, size=resize)
         except VideoError as e:
-            raise VideoError(
-                f"{e.message} (the video of {spec.row.path.name}:{spec.row.line})", path=path
-            ) from None
+            raise _located(e, spec, path) from None
     lengths = {key: len(f) for key, f in frames.items()}
     if len(set(lengths.values())) > 1:
         raise spec.row.error(
@@ -259,6 +257,11 @@ def load_video_episode(spec: VideoEpisodeSpec, *, resize: tuple[int, int] | None
     return Episode(meta=meta, frames=frames, outcome=outcome, tags=tags, dense_reward=dense)
 
 
+def _located(e: VideoError, spec: VideoEpisodeSpec, path: Path) -> VideoError:
+    """The error of a video file, saying which manifest line named it."""
+    return VideoError(f"{e.message} (the video of {spec.row.path.name}:{spec.row.line})", path=path)
+
+
 def _common_rate(spec: VideoEpisodeSpec, rates: dict[str, float | None]) -> float:
     known = {k: r for k, r in rates.items() if r}
     if not known:
@@ -270,7 +273,11 @@ def _common_rate(spec: VideoEpisodeSpec, rates: dict[str, float | None]) -> floa
 
 
 def _spec_fps(spec: VideoEpisodeSpec) -> float:
-    fps = spec.fps or probe_video(next(iter(spec.videos.values()))).fps
+    path = next(iter(spec.videos.values()))
+    try:
+        fps = spec.fps or probe_video(path).fps
+    except VideoError as e:
+        raise _located(e, spec, path) from None
     if not fps:
         raise spec.row.error('the videos do not state a frame rate; add "fps"', "fps")
     return fps

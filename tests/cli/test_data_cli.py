@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from badbench.cli.main import app
-from badbench.data import Dataset
+from badbench.data import Dataset, DatasetWriter
 from badbench.data.video import encode_video
 from fixtures.factories import make_frames
 
@@ -226,3 +226,15 @@ def test_file_system_error_is_one_line(example, tmp_path):
     result = run("card", example, "--out", blocker / "CARD.md")  # parent is a file
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+
+
+def test_example_resumes_an_interrupted_build(tmp_path):
+    from badbench.data.example import build_example_dataset, example_episodes
+
+    root = tmp_path / "ex"
+    with DatasetWriter(root, fps=10) as w:  # as if killed after two episodes
+        for ep in example_episodes(contexts_per_task=1, frames=10, size=32)[:2]:
+            w.append(ep)
+    build_example_dataset(root, contexts_per_task=1, frames=10, size=32)
+    ds = Dataset.open(root)
+    assert len(ds) == 12 and len(ds.preferences()) == 30

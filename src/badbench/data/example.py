@@ -118,7 +118,7 @@ def build_example_dataset(
     Returns:
         The dataset directory.
     """
-    from badbench.data.dataset import DatasetWriter
+    from badbench.data.dataset import Dataset, DatasetWriter
 
     dest = Path(dest)
     episodes = example_episodes(
@@ -132,7 +132,7 @@ def build_example_dataset(
             if ep.id not in existing:
                 writer.append(ep)
             report(i, len(episodes), ep.id)
-        if not existing:
+        if not Dataset.open(dest).preferences():  # also when resuming an interrupted build
             writer.add_preferences(example_preferences(episodes))
     return dest
 

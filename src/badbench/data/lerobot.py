@@ -22,14 +22,17 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from badbench.errors import DataError, SchemaError
+
+_T = TypeVar("_T")
 
 CODEBASE_VERSION = "v3.0"
 DEFAULT_CHUNK_SIZE = 1000
@@ -441,6 +444,15 @@ def _task_column(table: pa.Table) -> str | None:
 # meta/episodes
 
 
+def read_many(read: Callable[[Path], _T], paths: Sequence[Path]) -> list[_T]:
+    """``[read(p) for p in paths]``, on a few threads when there are many (parquet reads spend
+    most of their time in Arrow's C++ code, outside the GIL)."""
+    if len(paths) < 8:
+        return [read(p) for p in paths]
+    with ThreadPoolExecutor(max_workers=min(8, (os.cpu_count() or 1) * 2)) as pool:
+        return list(pool.map(read, paths))
+
+
 def episodes_files(root: Path) -> list[Path]:
     """Committed ``meta/episodes`` files in order (temp files are never matched)."""
     return sorted((root / EPISODES_DIR).glob("chunk-*/file-*.parquet"))
@@ -460,18 +472,23 @@ def read_episodes_index(
         DataError: a file cannot be read.
         SchemaError: a required column is missing or has the wrong type.
     """
-    tables = []
-    for path in episodes_files(root):
+
+    def read(path: Path) -> pa.Table | DataError:
         try:
             pf = pq.ParquetFile(path)
             names = pf.schema_arrow.names
             cols = names if with_stats else [n for n in names if not n.startswith("stats/")]
-            table = pf.read(columns=cols)
+            return pf.read(columns=cols, use_threads=False)
         except (OSError, pa.ArrowException) as e:
-            err = DataError(f"cannot read parquet: {e}", path=path)
+            return DataError(f"cannot read parquet: {e}", path=path)
+
+    tables = []
+    paths = episodes_files(root)
+    for path, table in zip(paths, read_many(read, paths), strict=True):
+        if isinstance(table, DataError):
             if report is None:
-                raise err from None
-            report(err)
+                raise table
+            report(table)
             continue
         problems = episodes_schema_problems(table.schema)
         for field, message in problems:
@@ -571,20 +588,29 @@ def feature_stats(array: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def image_stats(frames: np.ndarray) -> dict[str, np.ndarray]:
-    """LeRobot's per-channel stats of (T, H, W, 3) uint8 frames: shape (3, 1, 1), in [0, 1]."""
+    """LeRobot's per-channel stats of (T, H, W, 3) uint8 frames: shape (3, 1, 1), in [0, 1].
+
+    Same frame sampling and downsampling as LeRobot's ``compute_episode_stats``; the moments are
+    computed exactly from per-channel histograms, which is much faster than float reductions.
+    """
     sample = frames[_sample_indices(len(frames))]
     h, w = sample.shape[1:3]
     if max(h, w) >= 300:
         step = int(w / 150) if w > h else int(h / 150)
         sample = sample[:, ::step, ::step]
-    chw = np.transpose(sample, (0, 3, 1, 2))
-    st = {
-        "min": np.min(chw, axis=(0, 2, 3), keepdims=True),
-        "max": np.max(chw, axis=(0, 2, 3), keepdims=True),
-        "mean": np.mean(chw, axis=(0, 2, 3), keepdims=True),
-        "std": np.std(chw, axis=(0, 2, 3), keepdims=True),
-    }
-    out = {k: np.squeeze(v / 255.0, axis=0) for k, v in st.items()}
+    pixels = np.ascontiguousarray(sample).reshape(-1, 3)
+    values = np.arange(256, dtype=np.float64)
+    st: dict[str, list[float]] = {"min": [], "max": [], "mean": [], "std": []}
+    for c in range(3):
+        hist = np.bincount(pixels[:, c], minlength=256).astype(np.float64)
+        n = hist.sum()
+        mean = float(hist @ values) / n
+        nonzero = np.flatnonzero(hist)
+        st["min"].append(float(nonzero[0]))
+        st["max"].append(float(nonzero[-1]))
+        st["mean"].append(mean)
+        st["std"].append(float(np.sqrt(hist @ (values - mean) ** 2 / n)))
+    out = {k: np.asarray(v, dtype=np.float64).reshape(3, 1, 1) / 255.0 for k, v in st.items()}
     out["count"] = np.array([len(sample)])
     return out
 

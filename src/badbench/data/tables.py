@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pydantic
 
+from badbench.data.lerobot import read_many
 from badbench.data.schema import Episode, EpisodeMeta, FailureTag, Outcome, Preference
 from badbench.errors import BadbenchError, DataError, SchemaError, ValidationError
 
@@ -223,10 +224,14 @@ def read_table(path: Path, name: str, report: Report = None) -> pa.Table | None:
 
     Returns None (after reporting) when the file cannot be used.
     """
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException) as e:
-        _emit(DataError(f"cannot read parquet: {e}", path=path), report)
+    return _check_table(_read_raw(path), path, name, report)
+
+
+def _check_table(
+    table: pa.Table | DataError, path: Path, name: str, report: Report
+) -> pa.Table | None:
+    if isinstance(table, DataError):
+        _emit(table, report)
         return None
     expected = SCHEMAS[name]
     bad = False
@@ -385,11 +390,20 @@ def read_located(
     root: Path, name: str, committed: set[tuple[int, int]] | None, report: Report = None
 ) -> list[tuple[Path, int, int | None, Any]]:
     """Like :func:`read_records`, with each record's file and row: ``(path, row, index, rec)``."""
+    paths = [
+        p for p in table_files(root, name) if committed is None or chunk_file_of(p) in committed
+    ]
+    raw = read_many(_read_raw, paths)
     out: list[tuple[Path, int, int | None, Any]] = []
-    for path in table_files(root, name):
-        if committed is not None and chunk_file_of(path) not in committed:
-            continue
-        table = read_table(path, name, report)
+    for path, got in zip(paths, raw, strict=True):
+        table = _check_table(got, path, name, report)
         if table is not None:
             out.extend((path, *t) for t in decode_rows(table, path, BUILDERS[name], report))
     return out
+
+
+def _read_raw(path: Path) -> pa.Table | DataError:
+    try:
+        return pq.read_table(path, use_threads=False)
+    except (OSError, pa.ArrowException) as e:
+        return DataError(f"cannot read parquet: {e}", path=path)

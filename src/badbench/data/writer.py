@@ -72,7 +72,7 @@ class DatasetWriter:
         self._n_episodes = 0
         self._n_frames = 0
         self._next: dict[str, int] = {"data": 0, "meta": 0}
-        self._stats: list[dict] = []
+        self._stats: dict | None = None  # running aggregate, as LeRobot keeps it
         if (self.root / lerobot.INFO_PATH).exists():
             self._resume(chunks_size)
         else:
@@ -196,7 +196,8 @@ class DatasetWriter:
         self._n_frames = cat.episodes[-1]["dataset_to_index"] if cat.episodes else 0
         self._next = _next_positions(cat, self._chunks_size)
         full = lerobot.read_episodes_index(self.root, with_stats=True).to_pylist()
-        self._stats = [lerobot.stats_from_row(r) for r in full]
+        per_episode = [lerobot.stats_from_row(r) for r in full]
+        self._stats = lerobot.aggregate_stats(per_episode) if per_episode else None
         _remove_leftovers(self.root, cat, self._next, self._chunks_size)
         self._repair(cat)
 
@@ -229,7 +230,7 @@ class DatasetWriter:
             "ids": set(self._ids),
             "n": (self._n_episodes, self._n_frames),
             "next": dict(self._next),
-            "stats": list(self._stats),
+            "stats": self._stats,
             "fps": self._fps,
         }
 
@@ -263,7 +264,7 @@ class DatasetWriter:
         self.info["splits"] = {"train": f"0:{self._n_episodes}"} if self._n_episodes else {}
         lerobot.write_json_atomic(self.info, self.root / lerobot.INFO_PATH)
         if self._stats:
-            agg = lerobot.aggregate_stats(self._stats)
+            agg = self._stats
             order = [k for k in self.info["features"] if k in agg]
             stats = lerobot.stats_to_json({k: agg[k] for k in order})
             lerobot.write_json_atomic(stats, self.root / lerobot.STATS_PATH)
@@ -388,7 +389,7 @@ class _Batch:
             }
         )
         self.records.append((idx, dataclasses.replace(ep, meta=meta)))
-        w._stats.append(ordered)
+        w._stats = lerobot.aggregate_stats([w._stats, ordered]) if w._stats else ordered
         w._ids.add(ep.id)
         w._n_episodes += 1
         w._n_frames += length

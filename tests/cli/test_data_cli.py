@@ -238,3 +238,13 @@ def test_example_resumes_an_interrupted_build(tmp_path):
     build_example_dataset(root, contexts_per_task=1, frames=10, size=32)
     ds = Dataset.open(root)
     assert len(ds) == 12 and len(ds.preferences()) == 30
+
+
+def test_card_json(example):
+    from badbench.data.card import DatasetSummary
+
+    result = run("card", example, "--json")
+    assert result.exit_code == 0, result.output
+    summary = DatasetSummary.model_validate_json(result.stdout)
+    assert (summary.episodes, summary.successes, summary.preferences) == (12, 8, 30)
+    assert json.loads(result.stdout)["success_rate"] == pytest.approx(8 / 12)

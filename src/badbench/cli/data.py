@@ -256,11 +256,18 @@ def card_cmd(
     out_file: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write the card here instead of stdout.")
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Write the summary's numbers as JSON instead.")
+    ] = False,
 ) -> None:
     """Write the dataset card (Markdown) of a dataset."""
-    from badbench.data.card import dataset_card
+    from badbench.data.card import dataset_card, summarize
+    from badbench.data.dataset import Dataset
 
-    text = dataset_card(root)
+    if as_json:
+        text = summarize(Dataset.open(root)).model_dump_json(indent=2) + "\n"
+    else:
+        text = dataset_card(root)
     if out_file is None:
         typer.echo(text, nl=False)
         return

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from badbench.data.taxonomy import FAILURE_MODES, FailureCategory, TaskCategory
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 
 class _Card(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)  # computed fields come back in JSON
 
 
 class GroupStats(_Card):
@@ -40,6 +40,7 @@ class GroupStats(_Card):
     bad: int
     """Episodes that failed or carry a failure tag."""
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def success_rate(self) -> float | None:
         """``successes / labelled``, or None when nothing is labelled."""
@@ -124,6 +125,7 @@ class DatasetSummary(_Card):
     raters: int
     """Number of distinct rater ids."""
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def success_rate(self) -> float | None:
         """``successes / labelled``, or None when nothing is labelled."""

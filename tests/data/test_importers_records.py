@@ -230,3 +230,21 @@ def test_label_errors_that_need_the_length(data, field, message):
     with pytest.raises(ValidationError) as e:
         spec.build(5)
     assert e.value.field == field and message in str(e.value)
+
+
+def test_public_names():
+    import badbench.data.importers as importers
+
+    assert importers.__all__ == sorted(importers.__all__)
+    assert set(importers.__all__) == {
+        "ImportReport",
+        "ProgressCallback",
+        "VideoEpisodeSpec",
+        "import_lerobot",
+        "import_preferences",
+        "import_videos",
+        "load_video_episode",
+        "parse_preferences",
+        "parse_video_manifest",
+    }
+    assert all(hasattr(importers, name) for name in importers.__all__)

@@ -214,6 +214,15 @@ def video_keys(info: Mapping[str, Any]) -> list[str]:
     return [k for k, ft in info["features"].items() if ft["dtype"] == "video"]
 
 
+def video_hw(feature: Mapping[str, Any]) -> tuple[int, int]:
+    """(height, width) of a video feature, whatever its axis order (LeRobot allows HWC and CHW,
+    telling them apart by ``names``)."""
+    shape, names = list(feature["shape"]), list(feature.get("names") or [])
+    if len(names) == 3 and "height" in names and "width" in names:
+        return int(shape[names.index("height")]), int(shape[names.index("width")])
+    return int(shape[0]), int(shape[1])
+
+
 def build_features(
     *,
     cameras: Mapping[str, tuple[int, int]],

@@ -228,7 +228,7 @@ def _check_videos(cat: Catalog, report: Any) -> None:
             except VideoError as e:
                 report(e)
                 continue
-            if names_hw(cat.info["features"][key]) != (probe.height, probe.width):
+            if lerobot.video_hw(cat.info["features"][key]) != (probe.height, probe.width):
                 report(
                     VideoError(
                         f"video is {probe.height}x{probe.width}; info.json declares {shape}",
@@ -260,14 +260,6 @@ def _check_videos(cat: Catalog, report: Any) -> None:
                             field="length",
                         )
                     )
-
-
-def names_hw(feature: dict[str, Any]) -> tuple[int, int]:
-    """(height, width) of a video feature, whatever its axis order (LeRobot allows both)."""
-    shape, names = list(feature["shape"]), feature.get("names") or []
-    if len(names) == 3 and "height" in names and "width" in names:
-        return int(shape[names.index("height")]), int(shape[names.index("width")])
-    return int(shape[0]), int(shape[1])
 
 
 def _check_dense(cat: Catalog, report: Any) -> None:

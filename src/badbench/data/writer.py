@@ -349,7 +349,7 @@ class _Batch:
         videos: dict[str, tuple[int, int, float, float]] = {}
         stats: dict[str, dict[str, np.ndarray]] = {}
         for key in lerobot.video_keys(w.info):
-            enc = self._encoder(key, feats[key]["shape"])
+            enc = self._encoder(key, lerobot.video_hw(feats[key]))
             t0, t1 = enc.add(ep.frames[key])
             cf = lerobot.chunk_file(w._next[f"video:{key}"], w._chunks_size)
             videos[key] = (cf[0], cf[1], t0, t1)
@@ -412,7 +412,7 @@ class _Batch:
         for key in cams:
             w._next.setdefault(f"video:{key}", 0)
 
-    def _encoder(self, key: str, shape: Sequence[int]) -> VideoEncoder:
+    def _encoder(self, key: str, hw: tuple[int, int]) -> VideoEncoder:
         if key not in self.encoders:
             w = self.w
             w._next.setdefault(f"video:{key}", 0)
@@ -422,7 +422,7 @@ class _Batch:
                 video_key=key, chunk_index=cf[0], file_index=cf[1]
             )
             self.encoders[key] = VideoEncoder(
-                path, fps=w._fps or 0.0, height=shape[0], width=shape[1], spec=w.spec
+                path, fps=w._fps or 0.0, height=hw[0], width=hw[1], spec=w.spec
             )
         return self.encoders[key]
 
@@ -582,7 +582,7 @@ def _check_features(ep: Episode, features: dict[str, Any], where: str, path: Pat
             field="cameras",
         )
     for key in cams:
-        want = tuple(features[key]["shape"][:2])
+        want = lerobot.video_hw(features[key])
         got = tuple(np.asarray(ep.frames[key]).shape[1:3])
         if got != want:
             raise SchemaError(

@@ -74,7 +74,11 @@ class DatasetWriter:
         self._next: dict[str, int] = {"data": 0, "meta": 0}
         self._stats: dict | None = None  # running aggregate, as LeRobot keeps it
         if (self.root / lerobot.INFO_PATH).exists():
-            self._resume(chunks_size)
+            try:
+                self._resume(chunks_size)
+            except BaseException:
+                self.close()
+                raise
         else:
             self._chunks_size = chunks_size
             _remove_tmp_files(self.root)
@@ -143,9 +147,11 @@ class DatasetWriter:
         lerobot.write_parquet_atomic(tables.preferences_table(prefs), path)
 
     def close(self) -> None:
-        if self._lock_fd is not None:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-            os.close(self._lock_fd)
+        """Release the directory (every append is already committed; nothing is flushed here)."""
+        fd = getattr(self, "_lock_fd", None)
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
             self._lock_fd = None
 
     def __enter__(self) -> DatasetWriter:
@@ -324,6 +330,7 @@ class _Batch:
     def __init__(self, w: DatasetWriter) -> None:
         self.w = w
         self.indices: list[int] = []
+        self.ids: set[str] = set()
         self.encoders: dict[str, VideoEncoder] = {}
         self.data: list[pa.Table] = []
         self.rows: list[dict[str, Any]] = []
@@ -338,7 +345,7 @@ class _Batch:
 
     def add(self, ep: Episode) -> None:
         w = self.w
-        length = _check_episode(ep, w, {e.id for _, e in self.records})
+        length = _check_episode(ep, w, self.ids)
         if w.info is None:
             self._init_features(ep, length)
         assert w.info is not None
@@ -388,12 +395,13 @@ class _Batch:
                 "fps": float(w._fps or ep.meta.fps),
             }
         )
-        self.records.append((idx, dataclasses.replace(ep, meta=meta)))
+        self.records.append((idx, dataclasses.replace(ep, meta=meta, frames={})))  # no pixels
         w._stats = lerobot.aggregate_stats([w._stats, ordered]) if w._stats else ordered
         w._ids.add(ep.id)
         w._n_episodes += 1
         w._n_frames += length
         self.indices.append(idx)
+        self.ids.add(ep.id)
 
     def _init_features(self, ep: Episode, length: int) -> None:
         w = self.w

@@ -248,3 +248,15 @@ def test_card_json(example):
     summary = DatasetSummary.model_validate_json(result.stdout)
     assert (summary.episodes, summary.successes, summary.preferences) == (12, 8, 30)
     assert json.loads(result.stdout)["success_rate"] == pytest.approx(8 / 12)
+
+
+def test_dry_run_checks_without_writing(tmp_path):
+    encode_video(tmp_path / "a.mp4", make_frames(4, 32), fps=10)
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text('{"video": "a.mp4", "instruction": "x", "success": true}\n')
+    result = run("import", "videos", manifest, tmp_path / "ds", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "ok: 1 episodes" in result.stdout and not (tmp_path / "ds").exists()
+    manifest.write_text('{"video": "a.mp4", "instruction": "x", "progress": 0.5}\n')
+    result = run("import", "videos", manifest, tmp_path / "ds", "--dry-run")
+    assert result.exit_code == 2 and "progress is given without success" in result.stderr

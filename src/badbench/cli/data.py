@@ -146,14 +146,27 @@ def import_videos_cmd(
         str | None,
         typer.Option(help="Scale every video to WIDTHxHEIGHT, e.g. 240x240.", metavar="WxH"),
     ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only check the manifest; write nothing.")
+    ] = False,
 ) -> None:
     """Import a folder of videos plus a JSONL manifest of per-episode metadata.
 
     Re-running the same import resumes it: episode ids already in DEST are skipped.
     """
-    from badbench.data.importers import import_videos
+    from badbench.data.importers import import_videos, parse_video_manifest
 
     _check_scale(progress_scale)
+    if dry_run:
+        specs = parse_video_manifest(
+            manifest,
+            videos_dir=videos_dir,
+            camera=camera,
+            progress_scale=progress_scale,
+            allow_extra=allow_extra,
+        )
+        out.print(f"[green]ok:[/] {len(specs)} episodes in {escape(str(manifest))}")
+        return
     with progress_bar("importing") as progress:
         report = import_videos(
             manifest,

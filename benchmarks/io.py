@@ -104,21 +104,22 @@ def main() -> None:
     ap.add_argument("--length", type=int, default=100)
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--codec", default="libx264")
-    ap.add_argument("--repeat", type=int, default=2, help="best of N for each measurement")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds; the best of each is kept")
     args = ap.parse_args()
     spec = VideoSpec(codec=args.codec)
     eps = _episodes(args.episodes, args.length, args.size)
     images = args.episodes * args.length * len(CAMERAS)
 
-    def best(fn: Callable[[], object]) -> float:
-        return min(_timed(fn) for _ in range(args.repeat))
-
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
-        runs = iter(range(1_000_000))
+        runs = {"bare": 0, "append": 0, "extend": 0}
+
+        def fresh(kind: str) -> Path:
+            runs[kind] += 1
+            return tmpdir / f"{kind}{runs[kind]}"
 
         def bare_encode() -> None:
-            d = tmpdir / f"bare{next(runs)}"
+            d = fresh("bare")
             d.mkdir()
             for ep in eps:
                 for cam, frames in ep.frames.items():
@@ -126,7 +127,7 @@ def main() -> None:
 
         def writer(batch: bool) -> Callable[[], None]:
             def run() -> None:
-                with DatasetWriter(tmpdir / f"ds{next(runs)}", spec=spec) as w:
+                with DatasetWriter(fresh("extend" if batch else "append"), spec=spec) as w:
                     if batch:
                         w.extend(eps)
                     else:
@@ -135,25 +136,43 @@ def main() -> None:
 
             return run
 
-        t_bare_enc = best(bare_encode)
-        t_append = best(writer(False))
-        t_extend = best(writer(True))
-        bare_files = sorted((tmpdir / "bare0").glob("*.mp4"))
-        appended = tmpdir / "ds2"  # written by the first `append` run
-        packed = tmpdir / f"ds{2 + 2 * args.repeat - 1}"
-        ds = Dataset.open(appended)
-        dp = Dataset.open(packed)
-        assert len(ds) == len(dp) == args.episodes
-        t_bare_dec = best(lambda: [_pyav_decode(p) for p in bare_files])
-
         def load_all() -> None:
-            d = Dataset.open(appended)
+            d = Dataset.open(tmpdir / "append1")
             for e in d.episode_ids:
                 d.load(e)
 
-        t_load = best(load_all)
-        t_packed = best(lambda: [dp.frames(e, c) for e in dp.episode_ids for c in CAMERAS])
-        t_open = best(lambda: Dataset.open(appended))
+        def packed_frames() -> None:
+            d = Dataset.open(tmpdir / "extend1")
+            for e in d.episode_ids:
+                for c in CAMERAS:
+                    d.frames(e, c)
+
+        def bare_decode() -> None:
+            for p in sorted((tmpdir / "bare1").glob("*.mp4")):
+                _pyav_decode(p)
+
+        # Rounds interleave every measurement, so a busy machine slows them all alike; the best
+        # round of each is kept.
+        steps = {
+            "encode": bare_encode,
+            "append": writer(False),
+            "extend": writer(True),
+            "decode": bare_decode,
+            "load": load_all,
+            "packed": packed_frames,
+            "open": lambda: Dataset.open(tmpdir / "append1"),
+        }
+        best = {k: float("inf") for k in steps}
+        for _ in range(args.repeat):
+            for name, fn in steps.items():
+                best[name] = min(best[name], _timed(fn))
+        t_bare_enc, t_append, t_extend = best["encode"], best["append"], best["extend"]
+        t_bare_dec, t_load, t_packed, t_open = (
+            best["decode"],
+            best["load"],
+            best["packed"],
+            best["open"],
+        )
 
     rows = [
         ("pyav encode (baseline)", t_bare_enc, None),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -187,3 +188,15 @@ def test_libsvtav1_round_trip(tmp_path):
     assert ds.info["features"][CAMERAS[0]]["info"]["video.codec"] == "av1"
     for ep in episodes:
         assert_same_episode(ds.load(ep.id), ep)
+
+
+def test_one_dimensional_state_is_a_scalar_column(tmp_path):
+    """LeRobot stores a feature of shape [1] as a scalar column; it loads back as (T, 1)."""
+    ep = make_episode(0, state_dim=1, action_dim=1)
+    with DatasetWriter(tmp_path) as w:
+        w.append(ep)
+    table = pq.read_table(tmp_path / "data/chunk-000/file-000.parquet")
+    assert table.schema.field("action").type == pa.float32()
+    got = Dataset.open(tmp_path).load(ep.id, video=False)
+    assert got.state.shape == got.action.shape == (10, 1)
+    np.testing.assert_array_equal(got.action, ep.action)

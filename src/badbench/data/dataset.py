@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from badbench.data import lerobot
+from badbench.data import datafile, lerobot
 from badbench.data.catalog import Catalog, load_catalog
 from badbench.data.schema import Episode, EpisodeMeta, FailureTag, Outcome, Preference
 from badbench.data.video import decode_frames
@@ -164,7 +164,7 @@ class Dataset:
             table = pq.read_table(path)
         except (OSError, pa.ArrowException) as e:
             raise DataError(f"cannot read parquet: {e}", path=path) from None
-        lerobot.check_data_schema(table.schema, self.features, path)
+        datafile.check_data_schema(table.schema, self.features, path)
         self._tables[path] = table
         if len(self._tables) > _CACHE_FILES:
             self._tables.popitem(last=False)
@@ -201,8 +201,7 @@ class Dataset:
     def _vector(self, episode_id: str, key: str) -> np.ndarray | None:
         if key not in self.features:
             return None
-        arr = lerobot.column_to_numpy(self.data(episode_id).column(key), "float32")
-        return arr.reshape(len(arr), -1)
+        return _matrix(self.data(episode_id).column(key))
 
     def video_path(self, episode_id: str, camera: str) -> Path:
         row = self._row(episode_id)
@@ -245,9 +244,9 @@ class Dataset:
         if lerobot.STATE_KEY in self.features or lerobot.ACTION_KEY in self.features:
             rows = self.data(episode_id)
             if lerobot.STATE_KEY in self.features:
-                state = lerobot.column_to_numpy(rows.column(lerobot.STATE_KEY), "float32")
+                state = _matrix(rows.column(lerobot.STATE_KEY))
             if lerobot.ACTION_KEY in self.features:
-                action = lerobot.column_to_numpy(rows.column(lerobot.ACTION_KEY), "float32")
+                action = _matrix(rows.column(lerobot.ACTION_KEY))
         frames = {c: self.frames(episode_id, c) for c in self.cameras} if video else {}
         return Episode(
             meta=self.meta(episode_id),
@@ -264,3 +263,9 @@ class Dataset:
         """Load every episode in order (data files are read once each, thanks to a small cache)."""
         for eid in self.episode_ids:
             yield self.load(eid, video=video)
+
+
+def _matrix(column: pa.ChunkedArray) -> np.ndarray:
+    """A state/action column as float32 (T, D); a scalar column (LeRobot's shape [1]) is D = 1."""
+    arr = datafile.column_to_numpy(column, "float32")
+    return arr.reshape(len(arr), -1)

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from badbench.data import lerobot, tables
+from badbench.data import datafile, lerobot, tables
 from badbench.data.catalog import Catalog, load_catalog
 from badbench.data.video import probe_video
 from badbench.errors import DataError, SchemaError, ValidationError, VideoError
@@ -132,7 +132,7 @@ def _check_data(cat: Catalog, report: Any) -> None:
         except (OSError, pa.ArrowException) as e:
             report(DataError(f"cannot read parquet: {e}", path=path))
             continue
-        bad = lerobot.data_schema_problems(table.schema, features)
+        bad = datafile.data_schema_problems(table.schema, features)
         for field, message in bad:
             report(SchemaError(message, path=path, field=field))
         needed = {"index", "episode_index", "frame_index", "timestamp", "task_index"}

@@ -20,11 +20,19 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from badbench.data import lerobot, tables
+from badbench.data import datafile, lerobot, tables
 from badbench.data.catalog import Catalog, load_catalog
+from badbench.data.episode_checks import check_episode
 from badbench.data.schema import Episode, Preference
+from badbench.data.stats import (
+    aggregate_stats,
+    feature_stats,
+    image_stats,
+    stats_from_row,
+    stats_to_json,
+)
 from badbench.data.video import VideoEncoder, VideoSpec, spec_video_info
-from badbench.errors import DataError, SchemaError, ValidationError
+from badbench.errors import DataError, ValidationError
 
 
 class DatasetWriter:
@@ -202,8 +210,8 @@ class DatasetWriter:
         self._n_frames = cat.episodes[-1]["dataset_to_index"] if cat.episodes else 0
         self._next = _next_positions(cat, self._chunks_size)
         full = lerobot.read_episodes_index(self.root, with_stats=True).to_pylist()
-        per_episode = [lerobot.stats_from_row(r) for r in full]
-        self._stats = lerobot.aggregate_stats(per_episode) if per_episode else None
+        per_episode = [stats_from_row(r) for r in full]
+        self._stats = aggregate_stats(per_episode) if per_episode else None
         _remove_leftovers(self.root, cat, self._next, self._chunks_size)
         self._repair(cat)
 
@@ -272,7 +280,7 @@ class DatasetWriter:
         if self._stats:
             agg = self._stats
             order = [k for k in self.info["features"] if k in agg]
-            stats = lerobot.stats_to_json({k: agg[k] for k in order})
+            stats = stats_to_json({k: agg[k] for k in order})
             lerobot.write_json_atomic(stats, self.root / lerobot.STATS_PATH)
 
 
@@ -345,7 +353,7 @@ class _Batch:
 
     def add(self, ep: Episode) -> None:
         w = self.w
-        length = _check_episode(ep, w, self.ids)
+        length = check_episode(ep, w.root, w._ids | self.ids, w._fps, w.info)
         if w.info is None:
             self._init_features(ep, length)
         assert w.info is not None
@@ -360,21 +368,21 @@ class _Batch:
             t0, t1 = enc.add(ep.frames[key])
             cf = lerobot.chunk_file(w._next[f"video:{key}"], w._chunks_size)
             videos[key] = (cf[0], cf[1], t0, t1)
-            stats[key] = lerobot.image_stats(np.asarray(ep.frames[key]))
-        columns = _data_columns(ep, idx, length, w._n_frames, task_index, w._fps or ep.meta.fps)
-        schema = lerobot.data_schema(feats)
-        arrays = []
-        for fld in schema:
-            values = columns.get(fld.name)
-            if values is None:
-                values = _extra_column(ep, fld.name, feats[fld.name], length, w.root)
-            stats[fld.name] = lerobot.feature_stats(values)
-            if pa.types.is_fixed_size_list(fld.type):
-                flat = pa.array(values.reshape(-1), type=fld.type.value_type)
-                arrays.append(pa.FixedSizeListArray.from_arrays(flat, fld.type.list_size))
-            else:
-                arrays.append(pa.array(values, type=fld.type))
-        self.data.append(pa.Table.from_arrays(arrays, schema=schema))
+            stats[key] = image_stats(np.asarray(ep.frames[key]))
+        table, columns = datafile.episode_table(
+            ep,
+            feats,
+            episode_index=idx,
+            length=length,
+            start=w._n_frames,
+            task_index=task_index,
+            fps=w._fps or ep.meta.fps,
+            path=w.root,
+        )
+        self.data.append(table)
+        for key, values in columns.items():
+            if feats[key]["dtype"] != "string":  # LeRobot keeps no stats of strings
+                stats[key] = feature_stats(values)
         ordered = {k: stats[k] for k in feats if k in stats}
         self.rows.append(
             lerobot.episode_row(
@@ -396,7 +404,7 @@ class _Batch:
             }
         )
         self.records.append((idx, dataclasses.replace(ep, meta=meta, frames={})))  # no pixels
-        w._stats = lerobot.aggregate_stats([w._stats, ordered]) if w._stats else ordered
+        w._stats = aggregate_stats([w._stats, ordered]) if w._stats else ordered
         w._ids.add(ep.id)
         w._n_episodes += 1
         w._n_frames += length
@@ -470,142 +478,3 @@ class _Batch:
     def abort(self) -> None:
         for enc in self.encoders.values():
             enc.abort()
-
-
-def _data_columns(
-    ep: Episode, idx: int, length: int, start: int, task_index: int, fps: float
-) -> dict[str, np.ndarray]:
-    frame_index = np.arange(length, dtype=np.int64)
-    cols: dict[str, np.ndarray] = {
-        "timestamp": (frame_index / fps).astype(np.float32),
-        "frame_index": frame_index,
-        "episode_index": np.full(length, idx, dtype=np.int64),
-        "index": frame_index + start,
-        "task_index": np.full(length, task_index, dtype=np.int64),
-    }
-    if ep.state is not None:
-        cols[lerobot.STATE_KEY] = np.asarray(ep.state, dtype=np.float32)
-    if ep.action is not None:
-        cols[lerobot.ACTION_KEY] = np.asarray(ep.action, dtype=np.float32)
-    return cols
-
-
-def _extra_column(
-    ep: Episode, key: str, feature: dict[str, Any], length: int, path: Path
-) -> np.ndarray:
-    """A data column the dataset declares but badbench episodes do not model (``next.done``, ...).
-
-    It is taken from ``episode.extras[key]``, which must hold one row per frame.
-    """
-    arr = ep.extras.get(key)
-    if arr is None or len(arr) != length:
-        raise SchemaError(
-            f"episode '{ep.id}' lacks the dataset's feature '{key}' "
-            f"({feature['dtype']}{feature['shape']}); pass it as episode.extras['{key}'] with one "
-            "row per frame",
-            path=path,
-            field=key,
-        )
-    dtype = "U" if feature["dtype"] == "string" else feature["dtype"]
-    out = np.asarray(arr).astype(dtype)
-    return out.reshape(length) if list(feature["shape"]) == [1] else out.reshape(length, -1)
-
-
-def _check_episode(ep: Episode, w: DatasetWriter, batch_ids: set[str]) -> int:
-    """Check an episode against itself and the dataset's fixed features; returns its length."""
-    where = f"episode '{ep.id}'"
-    path = w.root
-    if ep.id in w._ids or ep.id in batch_ids:
-        raise ValidationError(f"{where} is already in the dataset", path=path, field="episode_id")
-    if w._fps is not None and abs(ep.meta.fps - w._fps) > 1e-9:
-        raise ValidationError(
-            f"{where} has fps {ep.meta.fps}; the dataset's is {w._fps}", path=path, field="fps"
-        )
-    lengths: dict[str, int] = {}
-    for key, frames in ep.frames.items():
-        if "/" in key:
-            raise ValidationError(f"{where}: camera key '{key}' contains '/'", field="cameras")
-        a = np.asarray(frames)
-        if a.ndim != 4 or a.shape[-1] != 3 or a.dtype != np.uint8:
-            raise ValidationError(
-                f"{where}: frames of '{key}' are {a.shape} {a.dtype}; expected (T, H, W, 3) uint8",
-                path=path,
-                field=key,
-            )
-        lengths[key] = a.shape[0]
-    if ep.meta.cameras and set(ep.meta.cameras) != set(ep.frames):
-        raise ValidationError(
-            f"{where}: meta.cameras {list(ep.meta.cameras)} but frames for {list(ep.frames)}",
-            path=path,
-            field="cameras",
-        )
-    for key, arr in (("state", ep.state), ("action", ep.action)):
-        if arr is not None:
-            a = np.asarray(arr)
-            if a.ndim != 2:
-                raise ValidationError(
-                    f"{where}: {key} has shape {a.shape}; expected (T, D)", path=path, field=key
-                )
-            lengths[key] = a.shape[0]
-    if ep.dense_reward is not None:
-        a = np.asarray(ep.dense_reward)
-        if a.ndim != 1:
-            raise ValidationError(
-                f"{where}: dense_reward has shape {a.shape}; expected (T,)",
-                path=path,
-                field="dense_reward",
-            )
-        lengths["dense_reward"] = a.shape[0]
-    if ep.meta.length:
-        lengths["meta.length"] = ep.meta.length
-    if not lengths:
-        raise ValidationError(f"{where} has no frames, state or action", path=path, field="frames")
-    if len(set(lengths.values())) != 1:
-        raise ValidationError(
-            f"{where}: lengths disagree: {lengths}", path=path, field=next(iter(lengths))
-        )
-    length = next(iter(lengths.values()))
-    if length == 0:
-        raise ValidationError(f"{where} has no frames", path=path, field="length")
-    for tag in ep.tags:
-        if tag.end_frame >= length:
-            raise ValidationError(
-                f"{where}: tag '{tag.mode}' ends at frame {tag.end_frame}, past its {length} "
-                "frames",
-                path=path,
-                field="end_frame",
-            )
-    if w.info is not None:
-        _check_features(ep, w.info["features"], where, path)
-    return length
-
-
-def _check_features(ep: Episode, features: dict[str, Any], where: str, path: Path) -> None:
-    cams = {k for k, ft in features.items() if ft["dtype"] == "video"}
-    if set(ep.frames) != cams:
-        raise SchemaError(
-            f"{where} has cameras {sorted(ep.frames)}; the dataset's are {sorted(cams)} "
-            "(fixed by its first episode)",
-            path=path,
-            field="cameras",
-        )
-    for key in cams:
-        want = lerobot.video_hw(features[key])
-        got = tuple(np.asarray(ep.frames[key]).shape[1:3])
-        if got != want:
-            raise SchemaError(
-                f"{where}: frames of '{key}' are {got[0]}x{got[1]}; the dataset's are "
-                f"{want[0]}x{want[1]} (fixed by its first episode)",
-                path=path,
-                field=key,
-            )
-    for key, arr in ((lerobot.STATE_KEY, ep.state), (lerobot.ACTION_KEY, ep.action)):
-        want_dim = features[key]["shape"][0] if key in features else None
-        got_dim = None if arr is None else int(np.asarray(arr).shape[1])
-        if want_dim != got_dim:
-            raise SchemaError(
-                f"{where}: {key} has size {got_dim}; the dataset's is {want_dim} "
-                "(fixed by its first episode)",
-                path=path,
-                field=key,
-            )

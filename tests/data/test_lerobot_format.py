@@ -203,6 +203,11 @@ def test_append_to_a_plain_lerobot_v3_dataset(tmp_path):
     assert ds.load(ep.id).outcome == ep.outcome
     assert ds.tasks == [*TASKS, ep.meta.instruction]
     assert (tmp_path / "data/chunk-000/file-001.parquet").exists()
+    # the new meta/episodes file has the same columns as LeRobot's (HF datasets concatenates them)
+    old, new = (
+        pq.read_schema(tmp_path / f"meta/episodes/chunk-000/file-00{i}.parquet") for i in (0, 1)
+    )
+    assert old.names == new.names and old.types == new.types
     info = json.loads((tmp_path / "meta/info.json").read_text())
     assert info["total_episodes"] == 3 and info["total_tasks"] == 3
     assert info["features"]["next.done"] == {"dtype": "bool", "shape": [1], "names": None}
@@ -271,12 +276,16 @@ def test_writer_output_matches_lerobot_layout(tmp_path):
         assert eps.schema.field(f"videos/{cam}/from_timestamp").type == pa.float64()
         assert f"stats/{cam}/mean" in eps.column_names
     assert eps.schema.field("stats/observation.state/count").type == pa.list_(pa.int64())
+    stat_names = [c.rsplit("/", 1)[1] for c in eps.column_names if c.startswith("stats/action/")]
+    assert stat_names == ["min", "max", "mean", "std", "count", "q01", "q10", "q50", "q90", "q99"]
     row = eps.to_pylist()[1]
     assert np.asarray(row[f"stats/{CAMERAS[0]}/mean"]).shape == (3, 1, 1)
     assert row["stats/frame_index/max"] == [9]
 
     stats = json.loads((tmp_path / "meta/stats.json").read_text())
     assert stats["index"]["max"] == [19] and stats["index"]["count"] == [20]
+    assert stats["frame_index"]["q50"] == [4.5]  # the median of 0..9, in both episodes
+    assert np.asarray(stats[CAMERAS[0]]["q99"]).shape == (3, 1, 1)
     assert np.asarray(stats[CAMERAS[0]]["std"]).shape == (3, 1, 1)
     state = np.concatenate([make_episode(i).state for i in range(2)])
     np.testing.assert_allclose(stats["observation.state"]["mean"], state.mean(0), rtol=1e-5)

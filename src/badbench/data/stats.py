@@ -19,23 +19,33 @@ def _sample_indices(n: int) -> list[int]:
     return np.round(np.linspace(0, n - 1, num)).astype(int).tolist()
 
 
-def feature_stats(array: np.ndarray) -> dict[str, np.ndarray]:
-    """LeRobot's per-episode stats of a (T,) or (T, D) array."""
+QUANTILES = (0.01, 0.10, 0.50, 0.90, 0.99)
+"""Quantiles LeRobot (v3.0 and later) stores beside min/max/mean/std: keys ``q01`` ... ``q99``."""
+QUANTILE_KEYS = tuple(f"q{round(q * 100):02d}" for q in QUANTILES)
+
+
+def feature_stats(array: np.ndarray, *, quantiles: bool = True) -> dict[str, np.ndarray]:
+    """LeRobot's per-episode stats of a (T,) or (T, D) array (shape (1,) or (D,) each)."""
     keepdims = array.ndim == 1
-    return {
+    out = {
         "min": np.min(array, axis=0, keepdims=keepdims),
         "max": np.max(array, axis=0, keepdims=keepdims),
         "mean": np.mean(array, axis=0, keepdims=keepdims),
         "std": np.std(array, axis=0, keepdims=keepdims),
         "count": np.array([len(array)]),
     }
+    if quantiles:
+        values = np.asarray(array, dtype=np.float64)
+        for key, q in zip(QUANTILE_KEYS, QUANTILES, strict=True):
+            out[key] = np.quantile(values, q, axis=0, keepdims=keepdims)
+    return out
 
 
-def image_stats(frames: np.ndarray) -> dict[str, np.ndarray]:
+def image_stats(frames: np.ndarray, *, quantiles: bool = True) -> dict[str, np.ndarray]:
     """LeRobot's per-channel stats of (T, H, W, 3) uint8 frames: shape (3, 1, 1), in [0, 1].
 
-    Same frame sampling and downsampling as LeRobot's ``compute_episode_stats``; the moments are
-    computed exactly from per-channel histograms, which is much faster than float reductions.
+    Same frame sampling and downsampling as LeRobot's ``compute_episode_stats``; the moments and
+    quantiles are computed exactly from per-channel histograms, much faster than float reductions.
     """
     sample = frames[_sample_indices(len(frames))]
     h, w = sample.shape[1:3]
@@ -44,7 +54,8 @@ def image_stats(frames: np.ndarray) -> dict[str, np.ndarray]:
         sample = sample[:, ::step, ::step]
     pixels = np.ascontiguousarray(sample).reshape(-1, 3)
     values = np.arange(256, dtype=np.float64)
-    st: dict[str, list[float]] = {"min": [], "max": [], "mean": [], "std": []}
+    names = ["min", "max", "mean", "std", *(QUANTILE_KEYS if quantiles else ())]
+    st: dict[str, list[float]] = {k: [] for k in names}
     for c in range(3):
         hist = np.bincount(pixels[:, c], minlength=256).astype(np.float64)
         n = hist.sum()
@@ -54,13 +65,18 @@ def image_stats(frames: np.ndarray) -> dict[str, np.ndarray]:
         st["max"].append(float(nonzero[-1]))
         st["mean"].append(mean)
         st["std"].append(float(np.sqrt(hist @ (values - mean) ** 2 / n)))
+        if quantiles:
+            cdf = np.cumsum(hist)
+            for key, q in zip(QUANTILE_KEYS, QUANTILES, strict=True):
+                st[key].append(float(np.searchsorted(cdf, q * n)))
     out = {k: np.asarray(v, dtype=np.float64).reshape(3, 1, 1) / 255.0 for k, v in st.items()}
     out["count"] = np.array([len(sample)])
-    return out
+    return {k: out[k] for k in ["min", "max", "mean", "std", "count", *names[4:]]}
 
 
 def aggregate_stats(stats_list: Sequence[Mapping[str, Mapping[str, np.ndarray]]]) -> dict:
-    """Combine per-episode stats (weighted mean, parallel variance), as LeRobot does."""
+    """Combine per-episode stats as LeRobot does: min of mins, max of maxes, count-weighted
+    mean, parallel-algorithm variance, and count-weighted quantiles (when every item has them)."""
     keys: list[str] = []
     for st in stats_list:
         keys.extend(k for k in st if k not in keys)
@@ -82,6 +98,10 @@ def aggregate_stats(stats_list: Sequence[Mapping[str, Mapping[str, np.ndarray]]]
             "std": np.sqrt(var),
             "count": total,
         }
+        for q in QUANTILE_KEYS:
+            if all(q in s for s in items):
+                qs = np.stack([np.asarray(s[q], dtype=np.float64) for s in items])
+                out[key][q] = (qs * counts).sum(axis=0) / total
     return out
 
 

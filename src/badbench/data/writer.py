@@ -81,6 +81,8 @@ class DatasetWriter:
         self._n_frames = 0
         self._next: dict[str, int] = {"data": 0, "meta": 0}
         self._stats: dict | None = None  # running aggregate, as LeRobot keeps it
+        self._quantiles = True  # q01..q99 stats, unless the dataset's episode files lack them
+        self._stats_columns: set[str] | None = None  # those of existing episode files, if any
         if (self.root / lerobot.INFO_PATH).exists():
             try:
                 self._resume(chunks_size)
@@ -211,6 +213,9 @@ class DatasetWriter:
         self._next = _next_positions(cat, self._chunks_size)
         full = lerobot.read_episodes_index(self.root, with_stats=True).to_pylist()
         per_episode = [stats_from_row(r) for r in full]
+        if full:  # keep every meta/episodes file's columns alike (HF datasets concatenates them)
+            self._stats_columns = {k for k in full[-1] if k.startswith("stats/")}
+            self._quantiles = any(k.endswith("/q01") for k in self._stats_columns)
         self._stats = aggregate_stats(per_episode) if per_episode else None
         _remove_leftovers(self.root, cat, self._next, self._chunks_size)
         self._repair(cat)
@@ -368,7 +373,7 @@ class _Batch:
             t0, t1 = enc.add(ep.frames[key])
             cf = lerobot.chunk_file(w._next[f"video:{key}"], w._chunks_size)
             videos[key] = (cf[0], cf[1], t0, t1)
-            stats[key] = image_stats(np.asarray(ep.frames[key]))
+            stats[key] = image_stats(np.asarray(ep.frames[key]), quantiles=w._quantiles)
         table, columns = datafile.episode_table(
             ep,
             feats,
@@ -382,8 +387,16 @@ class _Batch:
         self.data.append(table)
         for key, values in columns.items():
             if feats[key]["dtype"] != "string":  # LeRobot keeps no stats of strings
-                stats[key] = feature_stats(values)
+                stats[key] = feature_stats(values, quantiles=w._quantiles)
         ordered = {k: stats[k] for k in feats if k in stats}
+        if w._stats_columns is not None:
+            kept = {
+                f: {n: v for n, v in st.items() if f"stats/{f}/{n}" in w._stats_columns}
+                for f, st in ordered.items()
+            }
+            row_stats = {f: st for f, st in kept.items() if st}
+        else:
+            row_stats = ordered
         self.rows.append(
             lerobot.episode_row(
                 episode_index=idx,
@@ -392,7 +405,7 @@ class _Batch:
                 data=self.data_cf,
                 dataset_from_index=w._n_frames,
                 videos=videos,
-                stats=ordered,
+                stats=row_stats,
                 meta_file=self.meta_cf,
             )
         )

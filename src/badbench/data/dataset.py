@@ -10,6 +10,7 @@ annotations. :class:`DatasetWriter` (re-exported here) appends.
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -49,6 +50,7 @@ class Dataset:
         self.info = catalog.info
         self._by_id = {m.episode_id: i for i, m in enumerate(catalog.metas)}
         self._tables: OrderedDict[Path, pa.Table] = OrderedDict()
+        self._lock = threading.Lock()  # the data-file cache may be shared by threads
 
     @classmethod
     def open(cls, root: str | Path) -> Dataset:
@@ -155,9 +157,10 @@ class Dataset:
         return self._cat.episodes[self.episode_index(episode_id)]
 
     def _data_file(self, path: Path) -> pa.Table:
-        if path in self._tables:
-            self._tables.move_to_end(path)
-            return self._tables[path]
+        with self._lock:
+            if path in self._tables:
+                self._tables.move_to_end(path)
+                return self._tables[path]
         if not path.is_file():
             raise DataError("data file is missing (meta/episodes refers to it)", path=path)
         try:
@@ -165,9 +168,10 @@ class Dataset:
         except (OSError, pa.ArrowException) as e:
             raise DataError(f"cannot read parquet: {e}", path=path) from None
         datafile.check_data_schema(table.schema, self.features, path)
-        self._tables[path] = table
-        if len(self._tables) > _CACHE_FILES:
-            self._tables.popitem(last=False)
+        with self._lock:
+            self._tables[path] = table
+            if len(self._tables) > _CACHE_FILES:
+                self._tables.popitem(last=False)
         return table
 
     def data(self, episode_id: str) -> pa.Table:

@@ -200,3 +200,40 @@ def test_one_dimensional_state_is_a_scalar_column(tmp_path):
     got = Dataset.open(tmp_path).load(ep.id, video=False)
     assert got.state.shape == got.action.shape == (10, 1)
     np.testing.assert_array_equal(got.action, ep.action)
+
+
+def test_extend_starts_new_files_at_the_size_limits(tmp_path):
+    episodes = [make_episode(i, length=60) for i in range(4)]  # longer than x264's lookahead
+    limit = 1e-6  # MB: every file is "full" after one episode
+    with DatasetWriter(tmp_path, data_files_size_in_mb=limit, video_files_size_in_mb=limit) as w:
+        w.extend(episodes[:3])
+        w.append(episodes[3])
+    info = json.loads((tmp_path / "meta/info.json").read_text())
+    assert info["data_files_size_in_mb"] == info["video_files_size_in_mb"] == limit
+    assert len(list((tmp_path / "data").glob("*/*.parquet"))) == 4
+    assert len(list((tmp_path / f"videos/{CAMERAS[1]}").glob("*/*.mp4"))) == 4
+    assert len(list((tmp_path / "meta/episodes").glob("*/*.parquet"))) == 2  # one per commit
+    rows = pq.read_table(tmp_path / "meta/episodes/chunk-000/file-000.parquet").to_pylist()
+    assert [r["data/file_index"] for r in rows] == [0, 1, 2]
+    assert [r[f"videos/{CAMERAS[0]}/file_index"] for r in rows] == [0, 1, 2]
+    assert [r[f"videos/{CAMERAS[0]}/from_timestamp"] for r in rows] == [0.0, 0.0, 0.0]
+    assert [r["dataset_from_index"] for r in rows] == [0, 60, 120]
+    ds = Dataset.open(tmp_path)
+    for ep in episodes:
+        assert_same_episode(ds.load(ep.id), ep)
+    assert validate(tmp_path, include_warnings=True) == []
+
+
+def test_small_chunks_size_spreads_files_over_chunk_directories(tmp_path):
+    with DatasetWriter(tmp_path, chunks_size=2) as w:
+        for i in range(5):
+            w.append(make_episode(i, cameras=CAMERAS[:1]))
+    assert (tmp_path / "data/chunk-002/file-000.parquet").exists()
+    assert (tmp_path / "meta/episodes/chunk-001/file-001.parquet").exists()
+    ds = Dataset.open(tmp_path)
+    assert len(ds) == 5
+    assert_same_episode(ds.load(make_episode(4).id), make_episode(4, cameras=CAMERAS[:1]))
+    with DatasetWriter(tmp_path) as w:  # resumes with the dataset's chunks_size
+        w.append(make_episode(5, cameras=CAMERAS[:1]))
+    assert (tmp_path / "data/chunk-002/file-001.parquet").exists()
+    assert validate(tmp_path, include_warnings=True) == []

@@ -135,7 +135,13 @@ def write_parquet_atomic(table: pa.Table, path: Path) -> None:
 
 
 def create_info(
-    *, fps: float, features: dict[str, dict], robot_type: str | None, chunks_size: int
+    *,
+    fps: float,
+    features: dict[str, dict],
+    robot_type: str | None,
+    chunks_size: int = DEFAULT_CHUNK_SIZE,
+    data_files_size_in_mb: float = DEFAULT_DATA_FILE_SIZE_IN_MB,
+    video_files_size_in_mb: float = DEFAULT_VIDEO_FILE_SIZE_IN_MB,
 ) -> dict[str, Any]:
     """A fresh ``info.json`` dict in LeRobot's key order (``create_empty_dataset_info``)."""
     return {
@@ -145,8 +151,8 @@ def create_info(
         "total_frames": 0,
         "total_tasks": 0,
         "chunks_size": chunks_size,
-        "data_files_size_in_mb": DEFAULT_DATA_FILE_SIZE_IN_MB,
-        "video_files_size_in_mb": DEFAULT_VIDEO_FILE_SIZE_IN_MB,
+        "data_files_size_in_mb": data_files_size_in_mb,
+        "video_files_size_in_mb": video_files_size_in_mb,
         "fps": json_fps(fps),
         "splits": {},
         "data_path": DEFAULT_DATA_PATH,

@@ -74,6 +74,7 @@ class VideoEncoder:
         self.fps = fps
         self.height, self.width = height, width
         self.frames_written = 0
+        self._bytes = self._packets = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = tmp_path(path)
         try:
@@ -102,15 +103,27 @@ class VideoEncoder:
             vf.time_base = Fraction(1) / _rate(self.fps)
             if i == 0:  # every episode starts on a key frame so a seek lands on it exactly
                 vf.pict_type = av.video.frame.PictureType.I
-            for packet in self._stream.encode(vf):
-                self._container.mux(packet)
+            self._mux(self._stream.encode(vf))
             self.frames_written += 1
         return start / self.fps, self.frames_written / self.fps
 
+    def bytes_written(self) -> int:
+        """Estimated size of the file so far: the bytes muxed, plus the frames the encoder still
+        holds (its lookahead) at the average size of those muxed."""
+        if not self._packets:
+            return 0
+        pending = self.frames_written - self._packets
+        return int(self._bytes + max(0, pending) * self._bytes / self._packets)
+
+    def _mux(self, packets: Iterable[Any]) -> None:
+        for packet in packets:
+            self._bytes += packet.size
+            self._packets += 1
+            self._container.mux(packet)
+
     def commit(self) -> None:
         """Flush, close and move the file into place."""
-        for packet in self._stream.encode():
-            self._container.mux(packet)
+        self._mux(self._stream.encode())
         self._container.close()
         os.replace(self._tmp, self.path)
 

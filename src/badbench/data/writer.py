@@ -52,6 +52,9 @@ class DatasetWriter:
         spec: full video settings (overrides ``codec``).
         names: optional dimension names for ``observation.state`` / ``action``.
         chunks_size: files per ``chunk-XXX`` directory (LeRobot: 1000).
+        data_files_size_in_mb: a batch (``extend``) starts a new data file once the current one
+            holds this much (LeRobot: 100). Kept in ``info.json``; a dataset keeps its own.
+        video_files_size_in_mb: the same for video files (LeRobot: 500).
     """
 
     def __init__(
@@ -64,12 +67,15 @@ class DatasetWriter:
         spec: VideoSpec | None = None,
         names: Mapping[str, Sequence[str]] | None = None,
         chunks_size: int = lerobot.DEFAULT_CHUNK_SIZE,
+        data_files_size_in_mb: float = lerobot.DEFAULT_DATA_FILE_SIZE_IN_MB,
+        video_files_size_in_mb: float = lerobot.DEFAULT_VIDEO_FILE_SIZE_IN_MB,
     ) -> None:
         self.root = Path(root)
         self.spec = spec or VideoSpec(codec=codec)
         self._names = dict(names or {})
         self._fps = fps
         self._robot_type = robot_type
+        self._data_mb, self._video_mb = data_files_size_in_mb, video_files_size_in_mb
         self._lock_fd: int | None = None
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock()
@@ -338,27 +344,29 @@ def _remove_tmp_files(root: Path) -> None:
 
 
 class _Batch:
-    """The files of one commit, built episode by episode."""
+    """The files of one commit, built episode by episode.
+
+    Episodes go into the current data file and the current video file of each camera; once a
+    file has reached its size limit (``data_files_size_in_mb`` / ``video_files_size_in_mb`` of
+    ``info.json``), the next episode starts a new one, as LeRobot does.
+    """
 
     def __init__(self, w: DatasetWriter) -> None:
         self.w = w
         self.indices: list[int] = []
-        self.ids: set[str] = set()
-        self.encoders: dict[str, VideoEncoder] = {}
-        self.data: list[pa.Table] = []
+        self.encoders: dict[str, list[VideoEncoder]] = {}
+        self.data: list[list[pa.Table]] = []
         self.rows: list[dict[str, Any]] = []
         self.records: list[tuple[int, Episode]] = []
         self.new_features = w.info is None or w._n_episodes == 0
         self.new_tasks = False
-        cs = w._chunks_size
-        self.data_cf = lerobot.chunk_file(w._next["data"], cs)
-        self.meta_cf = lerobot.chunk_file(w._next["meta"], cs)
+        self.meta_cf = lerobot.chunk_file(w._next["meta"], w._chunks_size)
 
     # -- per episode
 
     def add(self, ep: Episode) -> None:
         w = self.w
-        length = check_episode(ep, w.root, w._ids | self.ids, w._fps, w.info)
+        length = check_episode(ep, w.root, w._ids, w._fps, w.info)
         if w.info is None:
             self._init_features(ep, length)
         assert w.info is not None
@@ -369,10 +377,9 @@ class _Batch:
         videos: dict[str, tuple[int, int, float, float]] = {}
         stats: dict[str, dict[str, np.ndarray]] = {}
         for key in lerobot.video_keys(w.info):
-            enc = self._encoder(key, lerobot.video_hw(feats[key]))
+            pos, enc = self._encoder(key, lerobot.video_hw(feats[key]))
             t0, t1 = enc.add(ep.frames[key])
-            cf = lerobot.chunk_file(w._next[f"video:{key}"], w._chunks_size)
-            videos[key] = (cf[0], cf[1], t0, t1)
+            videos[key] = (*lerobot.chunk_file(pos, w._chunks_size), t0, t1)
             stats[key] = image_stats(np.asarray(ep.frames[key]), quantiles=w._quantiles)
         table, columns = datafile.episode_table(
             ep,
@@ -384,28 +391,21 @@ class _Batch:
             fps=w._fps or ep.meta.fps,
             path=w.root,
         )
-        self.data.append(table)
+        data_pos = self._data_file()
+        self.data[-1].append(table)
         for key, values in columns.items():
             if feats[key]["dtype"] != "string":  # LeRobot keeps no stats of strings
                 stats[key] = feature_stats(values, quantiles=w._quantiles)
         ordered = {k: stats[k] for k in feats if k in stats}
-        if w._stats_columns is not None:
-            kept = {
-                f: {n: v for n, v in st.items() if f"stats/{f}/{n}" in w._stats_columns}
-                for f, st in ordered.items()
-            }
-            row_stats = {f: st for f, st in kept.items() if st}
-        else:
-            row_stats = ordered
         self.rows.append(
             lerobot.episode_row(
                 episode_index=idx,
                 tasks=[ep.meta.instruction],
                 length=length,
-                data=self.data_cf,
+                data=lerobot.chunk_file(data_pos, w._chunks_size),
                 dataset_from_index=w._n_frames,
                 videos=videos,
-                stats=row_stats,
+                stats=self._row_stats(ordered),
                 meta_file=self.meta_cf,
             )
         )
@@ -422,7 +422,16 @@ class _Batch:
         w._n_episodes += 1
         w._n_frames += length
         self.indices.append(idx)
-        self.ids.add(ep.id)
+
+    def _row_stats(self, stats: dict[str, dict[str, np.ndarray]]) -> dict:
+        """The stats columns to write: all, or those the dataset's episode files already have."""
+        cols = self.w._stats_columns
+        if cols is None:
+            return stats
+        kept = {
+            f: {n: v for n, v in st.items() if f"stats/{f}/{n}" in cols} for f, st in stats.items()
+        }
+        return {f: st for f, st in kept.items() if st}
 
     def _init_features(self, ep: Episode, length: int) -> None:
         w = self.w
@@ -436,24 +445,40 @@ class _Batch:
         )
         robot = w._robot_type or (ep.meta.embodiment if ep.meta.embodiment != "unknown" else None)
         w.info = lerobot.create_info(
-            fps=w._fps, features=feats, robot_type=robot, chunks_size=w._chunks_size
+            fps=w._fps,
+            features=feats,
+            robot_type=robot,
+            chunks_size=w._chunks_size,
+            data_files_size_in_mb=w._data_mb,
+            video_files_size_in_mb=w._video_mb,
         )
-        for key in cams:
-            w._next.setdefault(f"video:{key}", 0)
 
-    def _encoder(self, key: str, hw: tuple[int, int]) -> VideoEncoder:
-        if key not in self.encoders:
-            w = self.w
-            w._next.setdefault(f"video:{key}", 0)
-            cf = lerobot.chunk_file(w._next[f"video:{key}"], w._chunks_size)
-            assert w.info is not None
+    def _data_file(self) -> int:
+        """The position of the data file the next episode goes to (a new one when full)."""
+        assert self.w.info is not None
+        limit = float(
+            self.w.info.get("data_files_size_in_mb", lerobot.DEFAULT_DATA_FILE_SIZE_IN_MB)
+        )
+        if not self.data or sum(t.nbytes for t in self.data[-1]) >= limit * 2**20:
+            self.data.append([])
+        return self.w._next["data"] + len(self.data) - 1
+
+    def _encoder(self, key: str, hw: tuple[int, int]) -> tuple[int, VideoEncoder]:
+        """The position and encoder of the video file the next episode of ``key`` goes to."""
+        w = self.w
+        assert w.info is not None
+        limit = float(w.info.get("video_files_size_in_mb", lerobot.DEFAULT_VIDEO_FILE_SIZE_IN_MB))
+        encs = self.encoders.setdefault(key, [])
+        first = w._next.get(f"video:{key}", 0)
+        if not encs or encs[-1].bytes_written() >= limit * 2**20:
+            cf = lerobot.chunk_file(first + len(encs), w._chunks_size)
             path = w.root / w.info["video_path"].format(
                 video_key=key, chunk_index=cf[0], file_index=cf[1]
             )
-            self.encoders[key] = VideoEncoder(
-                path, fps=w._fps or 0.0, height=hw[0], width=hw[1], spec=w.spec
+            encs.append(
+                VideoEncoder(path, fps=w._fps or 0.0, height=hw[0], width=hw[1], spec=w.spec)
             )
-        return self.encoders[key]
+        return first + len(encs) - 1, encs[-1]
 
     # -- commit
 
@@ -461,17 +486,19 @@ class _Batch:
         w = self.w
         assert w.info is not None
         if self.new_features:  # first commit: info.json first, so the directory opens from now on
-            for key, enc in self.encoders.items():
+            for key, encs in self.encoders.items():
+                enc = encs[0]
                 w.info["features"][key]["info"] = spec_video_info(
                     w.spec, height=enc.height, width=enc.width, fps=enc.fps
                 )
             lerobot.write_json_atomic(w.info, w.root / lerobot.INFO_PATH)
-        for enc in self.encoders.values():
-            enc.commit()
-        data_path = w.root / w.info["data_path"].format(
-            chunk_index=self.data_cf[0], file_index=self.data_cf[1]
-        )
-        lerobot.write_parquet_atomic(pa.concat_tables(self.data), data_path)
+        for encs in self.encoders.values():
+            for enc in encs:
+                enc.commit()
+        for i, group in enumerate(self.data):
+            cf = lerobot.chunk_file(w._next["data"] + i, w._chunks_size)
+            path = w.root / w.info["data_path"].format(chunk_index=cf[0], file_index=cf[1])
+            lerobot.write_parquet_atomic(pa.concat_tables(group), path)
         w._write_format()
         for name, table in tables.episode_tables(self.records).items():
             if table.num_rows or name == tables.EPISODES:
@@ -482,12 +509,13 @@ class _Batch:
             chunk_index=self.meta_cf[0], file_index=self.meta_cf[1]
         )
         lerobot.write_parquet_atomic(lerobot.episodes_table(self.rows), episodes_path)  # commit
-        w._next["data"] += 1
+        w._next["data"] += len(self.data)
         w._next["meta"] += 1
-        for key in self.encoders:
-            w._next[f"video:{key}"] += 1
+        for key, encs in self.encoders.items():
+            w._next[f"video:{key}"] = w._next.get(f"video:{key}", 0) + len(encs)
         w._write_info_and_stats()
 
     def abort(self) -> None:
-        for enc in self.encoders.values():
-            enc.abort()
+        for encs in self.encoders.values():
+            for enc in encs:
+                enc.abort()

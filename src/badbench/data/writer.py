@@ -10,6 +10,7 @@ removed, with the stale totals repaired, by the next :class:`DatasetWriter` on t
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import fcntl
 import os
@@ -115,10 +116,12 @@ class DatasetWriter:
         return self.extend([episode])[0]
 
     def extend(self, episodes: Iterable[Episode]) -> list[int]:
-        """Write several episodes as one commit, packed into one file per stream.
+        """Write several episodes as one commit, packed into one file per stream (a new file
+        when one reaches its size limit).
 
-        Episodes are encoded one at a time (their frames need not all be in memory). If any
-        episode is rejected, nothing of the batch is written.
+        Episodes are encoded one at a time (their frames need not all be in memory at once, so
+        ``episodes`` can be a generator). If any episode is rejected, nothing of the batch is
+        written. Returns their LeRobot ``episode_index`` values.
         """
         self._check_open()
         snapshot = self._snapshot()
@@ -151,11 +154,9 @@ class DatasetWriter:
         if not prefs:
             return
         files = tables.table_files(self.root, tables.PREFERENCES)
-        pos = (
-            lerobot.file_position(*tables.chunk_file_of(files[-1]), self._chunks_size) + 1
-            if (files)
-            else 0
-        )
+        pos = 0
+        if files:
+            pos = lerobot.file_position(*tables.chunk_file_of(files[-1]), self._chunks_size) + 1
         path = tables.table_path(
             self.root, tables.PREFERENCES, *lerobot.chunk_file(pos, self._chunks_size)
         )
@@ -250,7 +251,7 @@ class DatasetWriter:
 
     def _snapshot(self) -> dict[str, Any]:
         return {
-            "info": None if self.info is None else dict(self.info),
+            "info": copy.deepcopy(self.info),
             "tasks": list(self.tasks),
             "ids": set(self._ids),
             "n": (self._n_episodes, self._n_frames),

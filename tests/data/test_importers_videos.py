@@ -430,7 +430,6 @@ def test_state_and_action_from_npy(tmp_path):
     assert ep.action.shape == (6, 2) and ep.action.dtype == np.float32
 
 
-@pytest.mark.xfail(reason="DatasetWriter cannot store (T, 1) arrays yet (pyarrow ArrowInvalid)")
 def test_one_dimensional_action(tmp_path):
     mp4(tmp_path / "v.mp4", length=6)
     np.save(tmp_path / "action.npy", np.linspace(0, 1, 6))  # 1-D: one value per frame

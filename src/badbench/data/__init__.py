@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from badbench.data.card import DatasetSummary, dataset_card, render_card, summarize
 from badbench.data.dataset import Dataset, DatasetWriter
 from badbench.data.schema import (
     Episode,
@@ -20,10 +21,12 @@ from badbench.data.taxonomy import (
     failure_mode,
     register_failure_mode,
 )
+from badbench.data.validate import Problem, validate
 
 __all__ = [
     "FAILURE_MODES",
     "Dataset",
+    "DatasetSummary",
     "DatasetWriter",
     "Episode",
     "EpisodeMeta",
@@ -34,7 +37,12 @@ __all__ = [
     "LabelSource",
     "Outcome",
     "Preference",
+    "Problem",
     "TaskCategory",
+    "dataset_card",
     "failure_mode",
     "register_failure_mode",
+    "render_card",
+    "summarize",
+    "validate",
 ]

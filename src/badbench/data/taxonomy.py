@@ -84,7 +84,9 @@ FAILURE_MODES: dict[str, FailureMode] = {
             _S,
             "The end state sits at the edge of success (e.g. a drawer opened only partly).",
         ),
-        FailureMode("wrong_strategy", _S, "The end looks right, but the task was not done as asked."),
+        FailureMode(
+            "wrong_strategy", _S, "The end looks right, but the task was not done as asked."
+        ),
         FailureMode("miss_grasp", _F, "The gripper closes without holding the object."),
         FailureMode("drop", _F, "The object is released mid-transport and falls."),
         FailureMode("wrong_goal", _F, "The object ends at an offset from the goal."),

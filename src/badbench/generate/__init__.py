@@ -1,1 +1,1 @@
-"""TODO."""
+"""Engines that synthesise bad behaviour (``badbench.generate.sim``: Meta-World / MuJoCo)."""

@@ -17,9 +17,9 @@ import warnings
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
-TASKS = ["drawer-open-v3", "push-v3", "window-open-v3", "faucet-open-v3"]
+TASKS = ["drawer-open-v3", "push-v3", "window-open-v3", "faucet-open-v3", "pick-place-v3"]
 MODES = ["good", "jitter", "hesitation", "early_stop"]
-N = 2
+N = 4
 RES, FPS = 128, 20
 
 
@@ -52,6 +52,11 @@ def bare(jobs: list[tuple[str, int, int]], workers: int) -> float:
     t0 = time.perf_counter()
     if workers == 1:
         list(map(_bare, jobs))
+        from badbench.generate.sim._mujoco import close_env
+
+        for env in getattr(_bare, "cache", {}).values():
+            close_env(env)
+        _bare.cache = {}
     else:
         with mp.get_context("spawn").Pool(workers) as pool:
             list(pool.imap(_bare, jobs, chunksize=1))

@@ -25,7 +25,7 @@ ENGINE = "badbench.sim/metaworld-v3"
 
 
 def episode_id(task: str, mode: str, index: int) -> str:
-    """Deterministic id, e.g. ``"pick-place-v3/drop/s0003"``."""
+    """Deterministic id, e.g. ``"pick-place-v3/drop/s0003"`` (same as ``SimJob.episode_id``)."""
     return f"{task}/{mode}/s{index:04d}"
 
 

@@ -26,6 +26,9 @@ import numpy as np
 
 from badbench.errors import MissingExtraError
 
+# MuJoCo picks its GL backend when first imported: ask for headless EGL before anyone does.
+os.environ.setdefault("MUJOCO_GL", "egl")
+
 # Hand floor when an injector lets the hand go below Meta-World's clamp (z >= 0.05).
 LOW_HAND_Z = -0.1
 
@@ -128,21 +131,22 @@ class ContactProbe:
 def make_env(task: str, *, width: int, height: int, camera: str, render: bool) -> Any:
     """Build a seeded-reset Meta-World v3 environment with the goal visible in observations.
 
-    Rendering quality is lowered for speed: no shadows and no multisampling (about 7x faster
-    at small resolutions, visually near-identical at 128x128).
+    With ``render``, a :class:`~badbench.generate.sim._render.FrameRenderer` for ``camera`` is
+    attached (shadows and multisampling off: about 7x faster at small sizes, visually
+    near-identical at 128x128). Free it with :func:`close_env`.
+
+    Raises:
+        ValidationError: ``camera`` is not a camera of the task's model.
     """
     _, _ = import_sim()
     from metaworld.env_dict import ALL_V3_ENVIRONMENTS
 
+    from badbench.generate.sim._render import FrameRenderer
+
     cls = ALL_V3_ENVIRONMENTS[task]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        env = cls(
-            render_mode="rgb_array" if render else None,
-            camera_name=camera if render else None,
-            width=width,
-            height=height,
-        )
+        env = cls(width=width, height=height)
     env._partially_observable = False  # the scripted experts read the goal from obs[-3:]
     try:
         del env.sawyer_observation_space  # cached property; recomputed with the goal visible
@@ -154,6 +158,7 @@ def make_env(task: str, *, width: int, height: int, camera: str, render: bool) -
     env.max_path_length = 10**9  # the engine enforces its own horizon
     env.model.vis.quality.shadowsize = 0
     env.model.vis.quality.offsamples = 0
+    env._badbench_renderer = FrameRenderer(env.model, width, height, camera) if render else None
     env._badbench_default_limits = (
         env.hand_low.copy(),
         env.mocap_low.copy(),
@@ -179,6 +184,15 @@ def lower_hand_floor(env: Any, z: float = LOW_HAND_Z) -> None:
 
 
 def render_frame(env: Any) -> np.ndarray:
-    """Render the current state; returns (H, W, 3) uint8, upright."""
-    img = env.mujoco_renderer.render("rgb_array")
-    return np.ascontiguousarray(img[::-1])
+    """Render the current state with the attached renderer; (H, W, 3) uint8, upright."""
+    if env._badbench_renderer is None:
+        raise ValueError("this environment was built with render=False")
+    return env._badbench_renderer.render(env.data)
+
+
+def close_env(env: Any) -> None:
+    """Free the environment's renderer and close it."""
+    if getattr(env, "_badbench_renderer", None) is not None:
+        env._badbench_renderer.close()
+        env._badbench_renderer = None
+    env.close()

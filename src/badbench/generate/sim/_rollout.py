@@ -1,8 +1,11 @@
 """One rollout: the scripted expert, an injector's hooks, and a full-rate trace.
 
-Control runs at Meta-World's 80 Hz. Frames are rendered only every ``stride`` steps (the record
-rate, e.g. 20 fps -> stride 4); everything else (state, action, contact force, grasp, goal
-distance, Meta-World's success flag) is kept at the full control rate in a :class:`Trace`.
+Control runs at Meta-World's 80 Hz. Frames are kept only every ``stride`` steps (the record
+rate, e.g. 20 fps -> stride 4). The rollout itself does not render: it saves MuJoCo's full
+physics state at each kept step, and :func:`render_trace` draws the frames afterwards, once the
+injected failure is confirmed, so retried rollouts cost physics only. Everything else (state,
+action, contact force, grasp, goal distance, Meta-World's success flag) is kept at the full
+control rate in a :class:`Trace`.
 
 The episode ends ``settle`` steps after Meta-World's success flag first turns on, when the
 injector asks (:meth:`RolloutContext.end_in`), or at the horizon; the last step is always a
@@ -46,6 +49,7 @@ class Trace:
     object_force: np.ndarray
     grasp: np.ndarray
     frames: np.ndarray | None
+    states: np.ndarray | None = None
     spans: list = field(default_factory=list)
 
     @property
@@ -159,7 +163,7 @@ def rollout(
     *,
     family_seed: int,
     stride: int,
-    render: bool = True,
+    keep_states: bool = True,
     settle: int = SETTLE_STEPS,
 ) -> Trace:
     """Run one episode of ``task`` from the initial condition of ``family_seed``."""
@@ -184,7 +188,17 @@ def rollout(
     force_l, grasp_l = [ctx.force], [ctx.grasp]
     oforce_l = [ctx.object_force]
     goal_l = [np.asarray(env._target_pos, np.float64).copy()]
-    frames = [render_frame(env)] if render else []
+    spec = mujoco.mjtState.mjSTATE_FULLPHYSICS
+    size = mujoco.mj_stateSize(env.model, spec)
+    states: list[np.ndarray] = []
+
+    def save_state() -> None:
+        buf_s = np.empty(size)
+        mujoco.mj_getState(env.model, env.data, buf_s, spec)
+        states.append(buf_s)
+
+    if keep_states:
+        save_state()
     first_success: int | None = None
 
     with warnings.catch_warnings():
@@ -206,8 +220,8 @@ def rollout(
             grasp_l.append(ctx.grasp)
             oforce_l.append(ctx.object_force)
             goal_l.append(np.asarray(env._target_pos, np.float64).copy())
-            if render and ctx.step % stride == 0:
-                frames.append(render_frame(env))
+            if keep_states and ctx.step % stride == 0:
+                save_state()
             injector.after_step(ctx)
             if ctx.sim_success and first_success is None:
                 first_success = ctx.step
@@ -230,6 +244,21 @@ def rollout(
         contact_force=np.asarray(force_l),
         object_force=np.asarray(oforce_l),
         grasp=np.asarray(grasp_l),
-        frames=np.asarray(frames, np.uint8) if render else None,
+        frames=None,
+        states=np.asarray(states) if keep_states else None,
         spans=list(injector.spans),
     )
+
+
+def render_trace(env: Any, trace: Trace) -> np.ndarray:
+    """Draw the kept frames of ``trace`` from its saved states; returns (T, H, W, 3) uint8."""
+    mujoco, _ = import_sim()
+    if trace.states is None:
+        raise ValueError("the trace kept no states; run rollout(..., keep_states=True)")
+    spec = mujoco.mjtState.mjSTATE_FULLPHYSICS
+    frames = []
+    for state in trace.states:
+        mujoco.mj_setState(env.model, env.data, state, spec)
+        mujoco.mj_forward(env.model, env.data)
+        frames.append(render_frame(env))
+    return np.asarray(frames, np.uint8)

@@ -14,6 +14,7 @@ import multiprocessing as mp
 import os
 import zlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,10 @@ class SimJob:
     render: bool = True
 
     @property
+    def episode_id(self) -> str:
+        return f"{self.task}/{self.mode}/s{self.index:04d}"
+
+    @property
     def family_seed(self) -> int:
         return self.seed * 100_003 + self.index
 
@@ -63,11 +68,14 @@ _ENVS: dict[tuple, Any] = {}
 
 def run_job(job: SimJob) -> tuple[SimJob, Any]:
     """Run one job in this process; returns ``(job, Episode or None)``."""
+    from badbench.generate.sim._mujoco import import_sim
+
+    import_sim()
     from metaworld.policies import ENV_POLICY_MAP
 
     from badbench.generate.sim._episode import build_episode
     from badbench.generate.sim._mujoco import make_env
-    from badbench.generate.sim._rollout import rollout
+    from badbench.generate.sim._rollout import render_trace, rollout
 
     key = (job.task, job.width, job.height, job.camera, job.render)
     if key not in _ENVS:
@@ -81,10 +89,18 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
     for attempt in range(MAX_ATTEMPTS):
         inj = make_injector(job.mode, seed=job.injector_seed(attempt))
         trace = rollout(
-            env, policy, task, inj, family_seed=job.family_seed, stride=stride, render=job.render
+            env,
+            policy,
+            task,
+            inj,
+            family_seed=job.family_seed,
+            stride=stride,
+            keep_states=job.render,
         )
         if not inj.confirm(trace):
             continue
+        if job.render:  # draw the frames only once the failure is confirmed
+            trace.frames = render_trace(env, trace)
         settings = {"resolution": [job.width, job.height], "camera": job.camera, "seed": job.seed}
         episode = build_episode(
             trace,
@@ -168,28 +184,40 @@ def generate_sim(
     summary = SimSummary(root=root)
     workers = max(1, workers or os.cpu_count() or 1)
     with DatasetWriter(root, fps=80 / max(1, round(80 / fps)), robot_type="sawyer") as writer:
-        from badbench.generate.sim._episode import episode_id
-
         existing = writer.existing_ids
-        todo = []
-        for job in jobs:
-            eid = episode_id(job.task, job.mode, job.index)
-            (summary.skipped if eid in existing else todo).append(
-                job if eid not in existing else eid
-            )
-        total, done = len(todo), 0
-        for job, episode in _imap(todo, workers):
-            done += 1
-            eid = episode_id(job.task, job.mode, job.index)
-            if episode is None:
-                summary.unconfirmed.append(eid)
-            else:
-                writer.append(episode)
-                summary.written.append(eid)
-            if progress is not None:
-                progress(done, total, eid)
+        todo = [j for j in jobs if j.episode_id not in existing]
+        summary.skipped = [j.episode_id for j in jobs if j.episode_id in existing]
+        # Appends (video encoding, parquet) run in one background thread, in job order, so
+        # they overlap with the rollouts; a failed append is re-raised here.
+        with ThreadPoolExecutor(max_workers=1) as io:
+            pending: list[Future] = []
+            try:
+                for done, (job, episode) in enumerate(_imap(todo, workers), start=1):
+                    if episode is None:
+                        summary.unconfirmed.append(job.episode_id)
+                    else:
+                        pending.append(io.submit(writer.append, episode))
+                        summary.written.append(job.episode_id)
+                    for fut in [f for f in pending if f.done()]:
+                        fut.result()
+                        pending.remove(fut)
+                    if progress is not None:
+                        progress(done, len(todo), job.episode_id)
+            finally:
+                for fut in pending:
+                    fut.result()
+                _close_envs()
         summary.preferences = _write_preferences(writer, root, seed, preference_temperature)
     return summary
+
+
+def _close_envs() -> None:
+    """Free this process's cached environments (their GL contexts) while still alive."""
+    while _ENVS:
+        from badbench.generate.sim._mujoco import close_env
+
+        env, _ = _ENVS.popitem()[1]
+        close_env(env)
 
 
 def _imap(jobs: list[SimJob], workers: int):

@@ -58,7 +58,9 @@ def bare(jobs: list[tuple[str, int, int]], workers: int) -> float:
             close_env(env)
         _bare.cache = {}
     else:
-        with mp.get_context("spawn").Pool(workers) as pool:
+        from badbench.generate.sim._runner import worker_init
+
+        with mp.get_context("spawn").Pool(workers, initializer=worker_init) as pool:
             list(pool.imap(_bare, jobs, chunksize=1))
     return len(jobs) / (time.perf_counter() - t0)
 

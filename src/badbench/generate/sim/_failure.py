@@ -85,7 +85,7 @@ class Drop(FailureInjector):
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
-        return task.grasp and task.carry_height > 0
+        return task.grasp and task.carry_height >= 0.02  # a real lift to fall from
 
     def on_reset(self, ctx: RolloutContext) -> None:
         self._delay = int(self.rng.integers(self.after_lift_low, self.after_lift_high + 1))

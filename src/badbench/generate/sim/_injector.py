@@ -56,6 +56,9 @@ class FailureInjector:
     name: ClassVar[str] = ""
     category: ClassVar[FailureCategory | None] = None
     description: ClassVar[str] = ""
+    end_on_success: ClassVar[bool] = True
+    """End the episode shortly after Meta-World's success flag turns on (else the injector
+    ends it itself with :meth:`RolloutContext.end_in`, or the horizon does)."""
 
     seed: int = 0
     rng: np.random.Generator = field(init=False, repr=False)

@@ -149,7 +149,7 @@ class Regrasp(FailureInjector):
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
-        return task.grasp and task.carry_height > 0
+        return task.grasp and task.carry_height >= 0.02  # a real lift to let go from
 
     def on_reset(self, ctx: RolloutContext) -> None:
         self._lift: int | None = None
@@ -264,7 +264,9 @@ class Slow(FailureInjector):
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
-        return task.distance != "nail"  # a slow hammer blow does not drive the nail
+        # a slow hammer blow does not drive the nail; slowed, the expert drags the puck to the
+        # low pick-place goals instead of lifting it
+        return task.distance != "nail" and not (task.grasp and 0 < task.carry_height < 0.02)
 
     def on_reset(self, ctx: RolloutContext) -> None:
         ctx.horizon = int(ctx.horizon / self.factor) + 40

@@ -7,9 +7,9 @@ injected failure is confirmed, so retried rollouts cost physics only. Everything
 action, contact force, grasp, goal distance, Meta-World's success flag) is kept at the full
 control rate in a :class:`Trace`.
 
-The episode ends ``settle`` steps after Meta-World's success flag first turns on, when the
-injector asks (:meth:`RolloutContext.end_in`), or at the horizon; the last step is always a
-recorded frame.
+The episode ends ``settle`` steps after Meta-World's success flag first turns on (unless the
+injector's ``end_on_success`` is False), when the injector asks
+(:meth:`RolloutContext.end_in`), or at the horizon; the last step is always a recorded frame.
 """
 
 from __future__ import annotations
@@ -225,7 +225,8 @@ def rollout(
             injector.after_step(ctx)
             if ctx.sim_success and first_success is None:
                 first_success = ctx.step
-                ctx.end_in(settle)
+                if injector.end_on_success:
+                    ctx.end_in(settle)
             done = ctx.step >= ctx.horizon or (ctx.end_at is not None and ctx.step >= ctx.end_at)
             if done and ctx.step % stride == 0:
                 break

@@ -80,14 +80,14 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
     from badbench.generate.sim._mujoco import make_env
     from badbench.generate.sim._rollout import render_trace, rollout
 
-    key = (job.task, job.width, job.height, job.camera, job.render)
+    task = sim_task(job.task)
+    key = (task.env_name, job.width, job.height, job.camera, job.render)
     if key not in _ENVS:
         env = make_env(
-            job.task, width=job.width, height=job.height, camera=job.camera, render=job.render
+            task.env_name, width=job.width, height=job.height, camera=job.camera, render=job.render
         )
-        _ENVS[key] = (env, ENV_POLICY_MAP[job.task]())
+        _ENVS[key] = (env, ENV_POLICY_MAP[task.env_name]())
     env, policy = _ENVS[key]
-    task = sim_task(job.task)
     stride = max(1, round(80 / job.fps))
     for attempt in range(MAX_ATTEMPTS):
         inj = make_injector(job.mode, seed=job.injector_seed(attempt))

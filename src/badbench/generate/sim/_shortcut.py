@@ -1,8 +1,9 @@
 """Shortcut injectors: a success-looking end reached the wrong way.
 
-* ``push_instead_of_pick`` (pick tasks): the puck is dragged along the table to the goal. Our
-  pick-place goals sit 5-7.5 cm above the table, so the drag ends inside Meta-World's 7 cm
+* ``push_instead_of_pick`` (pick tasks): the puck is dragged along the table to below the goal.
+  On ``pick-place-low-v3`` (goals 6-8 cm above the table) the drag ends inside Meta-World's 7 cm
   success sphere: the simulator's own flag says success, the oracle does not (never carried).
+  On ``pick-place-v3`` (goals 12-25 cm up) it only looks done from above.
 * ``partial_completion`` (drawers, doors, windows, faucets, pushes): the expert stops the moment
   Meta-World's flag turns on, leaving the end state at the edge of the threshold, outside the
   oracle's tighter radius.
@@ -33,14 +34,17 @@ class PushInsteadOfPick(FailureInjector):
     Attributes:
         standoff: the hand approaches this far (m) behind the object, opposite the goal.
         hand_z: hand height while pushing (Meta-World's lowest hand height).
+        xy_tol: the drag stops once the object is this close (m, in xy) below the goal.
     """
 
     name: ClassVar[str] = "push_instead_of_pick"
     category: ClassVar[FailureCategory] = FailureCategory.SHORTCUT
     description: ClassVar[str] = "The puck is dragged along the table instead of being carried."
+    end_on_success: ClassVar[bool] = False  # keep dragging until the puck is below the goal
 
     standoff: float = 0.05
     hand_z: float = 0.05
+    xy_tol: float = 0.012
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
@@ -49,48 +53,55 @@ class PushInsteadOfPick(FailureInjector):
     def on_reset(self, ctx: RolloutContext) -> None:
         self._phase = "above"
         self._t0: int | None = None
+        ctx.horizon = max(ctx.horizon, 360)  # careful pushing takes longer than carrying
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         goal_xy = ctx.env._target_pos[:2]
         obj_xy = ctx.obj[:2]
-        u = goal_xy - obj_xy
-        u = u / max(float(np.linalg.norm(u)), 1e-6)
+        to_goal = goal_xy - obj_xy
+        xy_err = float(np.linalg.norm(to_goal))
+        u = to_goal / max(xy_err, 1e-6)
         behind = obj_xy - self.standoff * u
         out = np.zeros(4)
         out[3] = 1.0  # closed fingers make a blunt pusher
+        if self._phase == "push":
+            rel = obj_xy - ctx.hand[:2]
+            along, across = float(rel @ u), float(abs(rel[0] * u[1] - rel[1] * u[0]))
+            if xy_err < self.xy_tol:
+                self._phase = "hold"
+                ctx.end_in(24)
+            elif along < 0.01 or across > 0.025:  # lost the object: go round and line up again
+                self._phase = "above"
+            else:
+                # drive a point just inside the object toward the goal, slowing near it
+                step = min(0.012, 0.4 * xy_err)
+                target = obj_xy - (self.standoff - 0.015) * u + step * u
+                out[:3] = ctx.move_to(np.array([*target, self.hand_z]), gain=15.0)
+                return out
         if self._phase == "above":
-            out[:3] = ctx.move_to(np.array([*behind, 0.15]))
+            if ctx.hand[2] < 0.1 and float(np.linalg.norm(ctx.hand[:2] - behind)) > 0.01:
+                out[:3] = ctx.move_to(np.array([*ctx.hand[:2], 0.13]))  # straight up first
+            else:
+                out[:3] = ctx.move_to(np.array([*behind, 0.13]))
             if float(np.linalg.norm(ctx.hand[:2] - behind)) < 0.01:
                 self._phase = "down"
         elif self._phase == "down":
             out[:3] = ctx.move_to(np.array([*behind, self.hand_z]))
             if ctx.hand[2] < self.hand_z + 0.01:
-                self._phase, self._t0 = "push", ctx.step
-        elif self._phase == "push":
-            # aim through the object at the goal; the lateral term keeps the hand behind it
-            lateral = behind - ctx.hand[:2]
-            lateral -= (lateral @ u) * u
-            target = ctx.hand[:2] + 0.4 * u * 0.1 + 2.0 * lateral
-            out[:3] = ctx.move_to(np.array([*target, self.hand_z]), gain=10.0)
-            out[:2] = np.clip(out[:2], -0.6, 0.6)
-            if ctx.sim_success:
-                self._phase = "hold"
-        else:
+                self._phase = "push"
+                self._t0 = ctx.step if self._t0 is None else self._t0
+        else:  # hold
             out[:3] = 0.0
         return out
 
     def after_step(self, ctx: RolloutContext) -> None:
-        if self._phase == "hold" and not self.spans and self._t0 is not None:
+        if self._t0 is not None and self._phase == "hold" and not self.spans:
             self.mark(self._t0, ctx.step, 0.8, "the puck is dragged along the table to the goal")
 
     def confirm(self, trace: Trace) -> bool:
         on_table = float(trace.obj[:, 2].max()) < trace.obj[0, 2] + 0.01
-        return (
-            bool(self.spans)
-            and on_table
-            and bool(trace.sim_success[-1])
-            and (not oracle_success(trace))
-        )
+        below_goal = float(np.linalg.norm(trace.obj[-1, :2] - trace.goal[-1, :2])) < 0.03
+        return bool(self.spans) and on_table and below_goal and not oracle_success(trace)
 
 
 @register_injector

@@ -33,10 +33,12 @@ class SimTask:
         goal_in_obs: the expert steers by the goal in the observation (``wrong_goal`` applies).
         carry_height: for pick tasks, how high (m) above its start the object must be lifted
             for the oracle to count it as carried; 0 disables the check.
-        goal_z: if set, pick-place goals are redrawn at this height range (m) per seed family,
-            low enough that dragging the puck can satisfy Meta-World's 7 cm success test.
+        goal_z: if set, pick-place goal heights are redrawn in this range (m) per seed family.
         shortcut: which shortcut mode the task supports.
         expert_steps: the scripted expert's usual steps to success (paces early stop/timeout).
+        env: the Meta-World environment, when the task is a badbench variant of one (e.g.
+            ``pick-place-low-v3``: pick-place with goals 6-8 cm above the table, where a drag
+            along the table fools Meta-World's success test); empty means ``name``.
     """
 
     name: str
@@ -52,6 +54,12 @@ class SimTask:
     goal_z: tuple[float, float] | None = None
     shortcut: str = "partial_completion"
     expert_steps: int = 80
+    env: str = ""
+
+    @property
+    def env_name(self) -> str:
+        """The Meta-World environment that runs this task (``name`` unless a variant)."""
+        return self.env or self.name
 
 
 _PP, _PU, _OC, _TU = (
@@ -70,13 +78,28 @@ SIM_TASKS: dict[str, SimTask] = {
             "Pick up the puck and place it at the goal.",
             horizon=200,
             radius=0.07,
+            oracle_radius=0.06,
+            grasp=True,
+            goal_in_obs=True,
+            carry_height=0.04,
+            goal_z=(0.12, 0.25),
+            shortcut="push_instead_of_pick",
+            expert_steps=56,
+        ),
+        SimTask(
+            "pick-place-low-v3",
+            _PP,
+            "Pick up the puck and place it at the goal just above the table.",
+            horizon=200,
+            radius=0.07,
             oracle_radius=0.05,
             grasp=True,
             goal_in_obs=True,
             carry_height=0.012,
-            goal_z=(0.05, 0.075),
+            goal_z=(0.06, 0.08),
             shortcut="push_instead_of_pick",
             expert_steps=55,
+            env="pick-place-v3",
         ),
         SimTask(
             "bin-picking-v3",
@@ -173,7 +196,7 @@ SIM_TASKS: dict[str, SimTask] = {
         ),
     ]
 }
-"""The supported tasks, by Meta-World name (10 tasks, 4 categories)."""
+"""The supported tasks, by Meta-World name (11 tasks, 4 categories)."""
 
 DEFAULT_TASKS: tuple[str, ...] = tuple(SIM_TASKS)
 

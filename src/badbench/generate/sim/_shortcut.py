@@ -107,22 +107,23 @@ class PushInsteadOfPick(FailureInjector):
 @register_injector
 @dataclass
 class PartialCompletion(FailureInjector):
-    """The expert gives up near Meta-World's threshold and holds still.
+    """The expert stops just short of Meta-World's threshold and holds still.
 
-    The stop distance is drawn between the simulator's radius ``R`` and a little beyond it, so
-    that (with what the object still slides) the end sits inside ``R`` but outside the oracle's
-    radius; the engine retries another draw when it does not.
+    It stops ``coast`` (per task, times a factor drawn in ``[low, high]``) before the simulator's
+    radius ``R``, so that what the object still slides carries it just inside ``R`` but not
+    into the oracle's tighter radius; the engine retries another draw when it does not.
 
     Attributes:
-        beyond_low, beyond_high: stop at ``d <= R + u * (R - oracle_radius)``, u drawn here.
+        low, high: range of the factor on the task's ``coast``.
     """
 
     name: ClassVar[str] = "partial_completion"
     category: ClassVar[FailureCategory] = FailureCategory.SHORTCUT
     description: ClassVar[str] = "The task is stopped at the edge of the success threshold."
+    end_on_success: ClassVar[bool] = False  # let the object come to rest (it ends itself)
 
-    beyond_low: float = -0.3
-    beyond_high: float = 0.8
+    low: float = 0.8
+    high: float = 1.2
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
@@ -130,12 +131,11 @@ class PartialCompletion(FailureInjector):
 
     def on_reset(self, ctx: RolloutContext) -> None:
         t = ctx.task
-        u = float(self.rng.uniform(self.beyond_low, self.beyond_high))
-        self._stop_at = t.radius + u * (t.radius - t.oracle_radius)
+        self._stop_at = t.radius + t.coast * float(self.rng.uniform(self.low, self.high))
         self._stop: int | None = None
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
-        if self._stop is None and (ctx.distance <= self._stop_at or ctx.sim_success):
+        if self._stop is None and ctx.distance <= self._stop_at:
             self._stop = ctx.step
             ctx.end_in(48)
         if self._stop is not None:
@@ -155,11 +155,22 @@ class PartialCompletion(FailureInjector):
 @register_injector
 @dataclass
 class WrongStrategy(FailureInjector):
-    """Hammer: push the nail in with the gripper's fingers instead of using the hammer."""
+    """Tool use without the tool: the gripper itself does the tool's job.
+
+    * hammer: the closed fingers push the nail in (Meta-World's own source notes that this
+      task's success test "could be hacked easily"); the simulator's flag turns on.
+    * stick-push: the hand pushes the thermos to the goal instead of using the stick (the
+      simulator's flag stays off, as it also asks for the stick to be held).
+
+    Attributes:
+        standoff: start of the push, this far (m) behind the target object.
+    """
 
     name: ClassVar[str] = "wrong_strategy"
     category: ClassVar[FailureCategory] = FailureCategory.SHORTCUT
-    description: ClassVar[str] = "The nail is pushed in by hand instead of with the hammer."
+    description: ClassVar[str] = "The tool's job is done by hand instead of with the tool."
+
+    standoff: float = 0.08
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
@@ -168,24 +179,52 @@ class WrongStrategy(FailureInjector):
     def on_reset(self, ctx: RolloutContext) -> None:
         self._phase = "align"
         self._t0: int | None = None
+        self._back: np.ndarray | None = None
+
+    def _line(self, ctx: RolloutContext) -> tuple[np.ndarray, np.ndarray, bool]:
+        """Start and end of the push, and whether the push is done."""
+        if ctx.task.distance == "nail":
+            nail = ctx.env._get_site_pos("nailHead")
+            return nail + [0.0, -self.standoff, 0.0], nail + [0.0, 0.1, 0.0], ctx.sim_success
+        thermos = ctx.env._get_pos_objects()[3:6]
+        goal = ctx.env._target_pos
+        u = (goal - thermos)[:2]
+        u = np.array([*(u / max(float(np.linalg.norm(u)), 1e-6)), 0.0])
+        z = np.array([0.0, 0.0, 0.1 - thermos[2]])
+        done = ctx.distance <= 0.5 * ctx.task.radius
+        return thermos - 2 * self.standoff * u + z, thermos + 0.03 * u + z, done
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
-        nail = ctx.env._get_site_pos("nailHead")
+        start, end, done = self._line(ctx)
         out = np.zeros(4)
         out[3] = 1.0
         if self._phase == "align":
-            out[:3] = ctx.move_to(nail + np.array([0.0, -0.08, 0.0]))
-            if float(np.linalg.norm(ctx.hand - (nail + np.array([0.0, -0.08, 0.0])))) < 0.012:
+            above = np.array([start[0], start[1], max(start[2] + 0.08, 0.2)])
+            if float(np.linalg.norm(ctx.hand[:2] - start[:2])) > 0.015:
+                # rise first, then travel above the start, then come down onto it
+                out[:3] = ctx.move_to(
+                    above if ctx.hand[2] > above[2] - 0.03 else np.array([*ctx.hand[:2], above[2]])
+                )
+            else:
+                out[:3] = ctx.move_to(start)
+            if float(np.linalg.norm(ctx.hand - start)) < 0.015:
                 self._phase, self._t0 = "push", ctx.step
         elif self._phase == "push":
-            out[:3] = ctx.move_to(nail + np.array([0.0, 0.1, 0.0]))
-            if ctx.sim_success:
+            out[:3] = 0.5 * ctx.move_to(end)
+            if done:
                 self._phase = "hold"
+                self._back = ctx.hand - 0.03 * (end - start) / np.linalg.norm(end - start)
+                ctx.end_in(24)
+        elif self._phase == "hold":
+            out[:3] = ctx.move_to(self._back)  # ease off so the hand does not keep pressing
         return out
 
     def after_step(self, ctx: RolloutContext) -> None:
         if self._phase == "hold" and not self.spans and self._t0 is not None:
-            self.mark(self._t0, ctx.step, 0.8, "the nail is pushed in by hand, not hammered")
+            self.mark(self._t0, ctx.step, 0.8, "the job is done by hand, not with the tool")
 
     def confirm(self, trace: Trace) -> bool:
-        return bool(self.spans) and bool(trace.sim_success[-1]) and not bool(trace.grasp.any())
+        settled = float(trace.obs[min(10, trace.n_steps), 6])  # the tool after it settles
+        tool_lifted = float(trace.obs[:, 6].max()) > settled + 0.01
+        near = float(trace.distance[-1]) <= max(trace.task.radius, 0.0)
+        return bool(self.spans) and near and not tool_lifted and not oracle_success(trace)

@@ -36,6 +36,8 @@ class SimTask:
         goal_z: if set, pick-place goal heights are redrawn in this range (m) per seed family.
         shortcut: which shortcut mode the task supports.
         expert_steps: the scripted expert's usual steps to success (paces early stop/timeout).
+        coast: how far (m) the object keeps going once the expert stops pushing it; the
+            ``partial_completion`` shortcut stops that much before Meta-World's radius.
         env: the Meta-World environment, when the task is a badbench variant of one (e.g.
             ``pick-place-low-v3``: pick-place with goals 6-8 cm above the table, where a drag
             along the table fools Meta-World's success test); empty means ``name``.
@@ -54,6 +56,7 @@ class SimTask:
     goal_z: tuple[float, float] | None = None
     shortcut: str = "partial_completion"
     expert_steps: int = 80
+    coast: float = 0.0
     env: str = ""
 
     @property
@@ -122,6 +125,7 @@ SIM_TASKS: dict[str, SimTask] = {
             oracle_radius=0.035,
             goal_in_obs=True,
             expert_steps=65,
+            coast=0.03,
         ),
         SimTask(
             "coffee-push-v3",
@@ -132,6 +136,7 @@ SIM_TASKS: dict[str, SimTask] = {
             oracle_radius=0.05,
             goal_in_obs=True,
             expert_steps=54,
+            coast=0.02,
         ),
         SimTask(
             "drawer-open-v3",
@@ -141,6 +146,7 @@ SIM_TASKS: dict[str, SimTask] = {
             radius=0.03,
             oracle_radius=0.015,
             expert_steps=90,
+            coast=0.01,
         ),
         SimTask(
             "window-open-v3",
@@ -150,6 +156,7 @@ SIM_TASKS: dict[str, SimTask] = {
             radius=0.05,
             oracle_radius=0.045,
             expert_steps=85,
+            coast=0.05,
         ),
         SimTask(
             "door-open-v3",
@@ -157,9 +164,10 @@ SIM_TASKS: dict[str, SimTask] = {
             "Open the door.",
             horizon=200,
             radius=0.08,
-            oracle_radius=0.075,
+            oracle_radius=0.072,
             distance="door_x",
             expert_steps=80,
+            coast=0.03,
         ),
         SimTask(
             "faucet-open-v3",
@@ -167,8 +175,9 @@ SIM_TASKS: dict[str, SimTask] = {
             "Turn the faucet on.",
             horizon=160,
             radius=0.07,
-            oracle_radius=0.055,
+            oracle_radius=0.05,
             expert_steps=60,
+            coast=0.06,
         ),
         SimTask(
             "hammer-v3",
@@ -193,6 +202,7 @@ SIM_TASKS: dict[str, SimTask] = {
             distance="container",
             grasp=True,
             expert_steps=72,
+            shortcut="wrong_strategy",
         ),
     ]
 }

@@ -68,21 +68,26 @@ def test_preferences_clean_and_noisy() -> None:
 
 SIGNATURE_CASES = [
     ("push-v3", "good"),
+    ("pick-place-v3", "good"),
     ("pick-place-v3", "collision"),
-    ("bin-picking-v3", "excessive_force"),
+    ("pick-place-v3", "excessive_force"),
     ("drawer-open-v3", "fast_motion"),
     ("window-open-v3", "jitter"),
     ("faucet-open-v3", "hesitation"),
-    ("bin-picking-v3", "regrasp"),
+    ("pick-place-v3", "regrasp"),
     ("window-open-v3", "detour"),
     ("drawer-open-v3", "slow"),
     ("drawer-open-v3", "partial_completion"),
+    ("coffee-push-v3", "partial_completion"),
+    ("pick-place-low-v3", "push_instead_of_pick"),
+    ("pick-place-v3", "push_instead_of_pick"),
     ("hammer-v3", "wrong_strategy"),
+    ("stick-push-v3", "wrong_strategy"),
     ("pick-place-v3", "miss_grasp"),
-    ("bin-picking-v3", "drop"),
+    ("pick-place-v3", "drop"),
     ("push-v3", "wrong_goal"),
     ("drawer-open-v3", "early_stop"),
-    ("push-v3", "timeout"),
+    ("door-open-v3", "timeout"),
 ]
 
 
@@ -131,18 +136,29 @@ def test_signature(task: str, mode: str) -> None:
         assert g[0] and not g.all() and g[-1] and ep.outcome.success
     elif mode == "detour":
         assert np.linalg.norm(hand[a:b] - hand[a], axis=1).max() > 0.1 and ep.outcome.success
+        assert force.max() < 50.0  # a poor-execution episode hides no strike
     elif mode == "slow":
         assert ep.outcome.success and speed.mean() < 0.4
-    elif mode in ("partial_completion", "wrong_strategy"):
+    elif mode == "partial_completion":
         assert sim_ok and not ep.outcome.success  # fools the simulator, not the oracle
-        if mode == "wrong_strategy":
-            assert not grasp.any()  # the hammer was never held
+        assert x["goal_distance"][-1] > SIM_TASKS[task].oracle_radius
+    elif mode == "push_instead_of_pick":
+        assert obj[:, 2].max() < obj[0, 2] + 0.01  # never leaves the table
+        goal = state[:, -3:]
+        assert np.linalg.norm(obj[-1, :2] - goal[-1, :2]) < 0.03  # ends below the goal
+        assert not ep.outcome.success
+        if task == "pick-place-low-v3":
+            assert sim_ok  # and fools Meta-World's own success test
+    elif mode == "wrong_strategy":
+        assert obj[:, 2].max() < obj[0, 2] + 0.01  # the tool was never lifted
+        assert x["goal_distance"][-1] <= SIM_TASKS[task].radius and not ep.outcome.success
     elif mode == "miss_grasp":
         assert not grasp.any() and obj[:, 2].max() < obj[0, 2] + 0.01
         assert not ep.outcome.success
     elif mode == "drop":
         assert grasp[max(0, a - 8) : a + 1].any() and not grasp[b]
-        assert obj[a, 2] - obj[a : b + 1, 2].min() > 0.015 and not ep.outcome.success
+        z = obj[a : b + 1, 2]
+        assert z.max() - z[int(np.argmax(z)) :].min() > 0.015 and not ep.outcome.success
     elif mode == "wrong_goal":
         assert not sim_ok and not ep.outcome.success
     elif mode == "early_stop":
@@ -153,19 +169,8 @@ def test_signature(task: str, mode: str) -> None:
     assert np.all(ep.dense_reward <= x["task_progress"] + 1e-6)
 
 
-@pytest.mark.sim
-def test_push_shortcut_drags_on_table_and_fools_the_flag() -> None:
-    """The drag must stay on the table and reach Meta-World's success region."""
-    ep = None
-    for index in range(3):
-        ep = _job("pick-place-v3", "push_instead_of_pick", index)
-        if ep is not None:
-            break
-    if ep is None:
-        pytest.xfail("drag controller did not reach the goal on the first three seed families")
-    obj = ep.extras["state_full"][:, 4:7]
-    assert obj[:, 2].max() < obj[0, 2] + 0.01
-    assert ep.extras["sim_success"][-1] and not ep.outcome.success
+def test_every_mode_has_a_signature_case() -> None:
+    assert {m for _, m in SIGNATURE_CASES} == set(injector_names())
 
 
 def test_mode_registry_is_taxonomy_consistent() -> None:

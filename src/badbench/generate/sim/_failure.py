@@ -103,7 +103,7 @@ class Drop(FailureInjector):
             if self._lift is not None and ctx.step >= self._lift + self._delay:
                 self._release = ctx.step
                 self._z = float(ctx.obj[2])
-                ctx.end_in(_TAIL + 20)
+                ctx.end_in(_TAIL + 32)
         if self._release is not None:
             out = np.zeros(4)
             out[:3] = ctx.move_to(ctx.env._target_pos + np.array([0, 0, 0.05]))
@@ -112,7 +112,7 @@ class Drop(FailureInjector):
         return action
 
     def after_step(self, ctx: RolloutContext) -> None:
-        if self._release is not None and not self.spans and ctx.step >= self._release + 20:
+        if self._release is not None and not self.spans and ctx.step >= self._release + 32:
             sev = 1.0
             self.mark(self._release, ctx.step, sev, "the gripper opens and the object falls")
 
@@ -121,13 +121,11 @@ class Drop(FailureInjector):
             return False
         s = self.spans[0]
         z = trace.obj[s.start : s.end + 1, 2]
+        peak = int(np.argmax(z))
+        fell = float(z[peak] - z[peak:].min()) > 0.015
         held_before = bool(trace.grasp[max(0, s.start - 2) : s.start + 1].any())
-        return (
-            held_before
-            and not bool(trace.grasp[s.end])
-            and float(z[0] - z.min()) > 0.015
-            and (not oracle_success(trace))
-        )
+        released = not bool(trace.grasp[s.end])
+        return held_before and released and fell and not oracle_success(trace)
 
 
 @register_injector

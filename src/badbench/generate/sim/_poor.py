@@ -8,12 +8,21 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from badbench.data.taxonomy import FailureCategory
-from badbench.generate.sim._injector import FailureInjector, register_injector
+from badbench.generate.sim._injector import (
+    COLLISION_FORCE_N,
+    FailureInjector,
+    register_injector,
+)
 from badbench.generate.sim._oracle import oracle_success
 
 if TYPE_CHECKING:
     from badbench.generate.sim._rollout import RolloutContext, Trace
     from badbench.generate.sim._tasks import SimTask
+
+
+def clean_success(trace: Trace) -> bool:
+    """The oracle's success and no strike (poor execution must not hide an unsafe event)."""
+    return oracle_success(trace) and float(trace.contact_force.max()) < COLLISION_FORCE_N
 
 
 def _rough(trace: Trace, start: int, end: int) -> tuple[float, float]:
@@ -63,7 +72,7 @@ class Jitter(FailureInjector):
         if s.end >= trace.n_steps:
             s.end = trace.n_steps - 1
         inside, outside = _rough(trace, s.start, s.end)
-        return inside > 3.0 * max(outside, 0.05) and oracle_success(trace)
+        return inside > 3.0 * max(outside, 0.05) and clean_success(trace)
 
 
 @register_injector
@@ -127,7 +136,7 @@ class Hesitation(FailureInjector):
             run = run + 1 if v else 0
             best = max(best, run)
         moved_back = float(np.linalg.norm(trace.hand[s.start] - trace.hand[s.end])) > 0.005
-        return best >= 8 and (moved_back or best >= self._pause) and oracle_success(trace)
+        return best >= 8 and (moved_back or best >= self._pause) and clean_success(trace)
 
 
 @register_injector
@@ -191,13 +200,13 @@ class Regrasp(FailureInjector):
             return False
         s = self.spans[0]
         g = trace.grasp[s.start : s.end + 1]
-        return bool(g[0]) and not bool(g.all()) and bool(g[-1]) and oracle_success(trace)
+        return bool(g[0]) and not bool(g.all()) and bool(g[-1]) and clean_success(trace)
 
 
 @register_injector
 @dataclass
 class Detour(FailureInjector):
-    """The hand swings out to a waypoint well off the expert's path, then resumes.
+    """The hand swings out to a waypoint away from the objects, comes back, then resumes.
 
     Attributes:
         reach: distance (m) of the waypoint from where the detour starts.
@@ -207,44 +216,46 @@ class Detour(FailureInjector):
     category: ClassVar[FailureCategory] = FailureCategory.POOR_EXECUTION
     description: ClassVar[str] = "The robot takes a needlessly long path."
 
-    reach: float = 0.16
+    reach: float = 0.15
 
     def on_reset(self, ctx: RolloutContext) -> None:
         self._start = int(self.rng.integers(6, 20))
-        angle = float(self.rng.uniform(0, 2 * np.pi))
-        self._dir = np.array([np.cos(angle), np.sin(angle), 0.5])
-        self._dir /= np.linalg.norm(self._dir)
+        self._angle = float(self.rng.uniform(0, 2 * np.pi))
+        self._origin: np.ndarray | None = None
         self._wp: np.ndarray | None = None
-        self._back: int | None = None
+        self._phase = "wait"
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
-        if ctx.step == self._start:
-            wp = ctx.hand + self.reach * self._dir
+        if self._phase == "wait" and ctx.step >= self._start:
+            direction = np.array([np.cos(self._angle), np.sin(self._angle)])
+            if direction @ (ctx.obj[:2] - ctx.hand[:2]) > 0:  # swing away from the object
+                direction = -direction
+            offset = np.array([*direction, 0.5])
+            wp = ctx.hand + self.reach * offset / np.linalg.norm(offset)
             lo, hi = ctx.env.hand_low, ctx.env.hand_high
             self._wp = np.clip(wp, lo + 0.02, hi - 0.02)
-            self._wp[2] = max(self._wp[2], ctx.hand[2])
-        if self._wp is not None and self._back is None:
+            self._origin, self._phase = ctx.hand.copy(), "out"
+        if self._phase in ("out", "back"):
+            target = self._wp if self._phase == "out" else self._origin
             out = action.copy()
-            out[:3] = ctx.move_to(self._wp)
-            if float(np.linalg.norm(ctx.hand - self._wp)) < 0.015 or ctx.step > self._start + 40:
-                self._back = ctx.step
+            out[:3] = ctx.move_to(target)
+            if float(np.linalg.norm(ctx.hand - target)) < 0.015 or ctx.step > self._start + 80:
+                if self._phase == "out":
+                    self._phase = "back"
+                else:
+                    self._phase = "done"
+                    self.mark(self._start, ctx.step, 0.4, "the arm swings out and back again")
             return out
         return action
-
-    def after_step(self, ctx: RolloutContext) -> None:
-        if self._back is not None and not self.spans and ctx.step >= self._back + 12:
-            self.mark(self._start, ctx.step, 0.4, "the arm swings out of its way")
 
     def confirm(self, trace: Trace) -> bool:
         if not self.spans:
             return False
         s = self.spans[0]
-        a, b = trace.hand[s.start], trace.hand[s.end]
-        seg = b - a
-        pts = trace.hand[s.start : s.end + 1] - a
-        t = np.clip(pts @ seg / max(float(seg @ seg), 1e-9), 0.0, 1.0)
-        off = np.linalg.norm(pts - t[:, None] * seg[None], axis=1)
-        return float(off.max()) > 0.08 and oracle_success(trace)
+        origin = trace.hand[s.start]
+        away = float(np.linalg.norm(trace.hand[s.start : s.end + 1] - origin, axis=1).max())
+        back = float(np.linalg.norm(trace.hand[s.end] - origin))
+        return away > 0.1 and back < 0.03 and clean_success(trace)
 
 
 @register_injector
@@ -259,6 +270,7 @@ class Slow(FailureInjector):
     name: ClassVar[str] = "slow"
     category: ClassVar[FailureCategory] = FailureCategory.POOR_EXECUTION
     description: ClassVar[str] = "The task is done, but far slower than needed."
+    end_on_success: ClassVar[bool] = False  # settle for as long, in slow motion
 
     factor: float = 0.5
 
@@ -279,8 +291,9 @@ class Slow(FailureInjector):
     def after_step(self, ctx: RolloutContext) -> None:
         if ctx.sim_success and not self.spans:
             self.mark(0, ctx.step, 0.3, "the robot moves far slower than needed")
+            ctx.end_in(int(24 / self.factor))
 
     def confirm(self, trace: Trace) -> bool:
         first = int(np.argmax(trace.sim_success)) if trace.sim_success.any() else 0
         took_long = first >= 1.5 * trace.task.expert_steps
-        return bool(self.spans) and oracle_success(trace) and took_long
+        return bool(self.spans) and clean_success(trace) and took_long

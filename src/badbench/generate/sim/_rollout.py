@@ -24,6 +24,10 @@ from badbench.generate.sim._injector import FailureInjector
 from badbench.generate.sim._mujoco import ContactProbe, import_sim, render_frame, restore_limits
 from badbench.generate.sim._tasks import SimTask
 
+PRESETTLE_STEPS = 10
+"""Unrecorded idle control steps after reset, so that objects spawned into the table (e.g. the
+hammer) have settled when the episode starts."""
+
 SETTLE_STEPS = 24
 """Control steps kept after the simulator's success flag first turns on (0.3 s)."""
 
@@ -173,6 +177,10 @@ def rollout(
     env.reset()
     ctx = RolloutContext(env, task, policy, task.horizon)
     ctx.obs = _redraw_goal(env, task, family_seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(PRESETTLE_STEPS):  # let spawned objects come to rest (not recorded)
+            ctx.obs, _, _, _, _ = env.step(np.zeros(4))
     probe: ContactProbe = getattr(env, "_badbench_probe", None) or ContactProbe.build(env.model)
     env._badbench_probe = probe
     buf = np.zeros(6)

@@ -90,7 +90,8 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
     env, policy = _ENVS[key]
     stride = max(1, round(80 / job.fps))
     for attempt in range(MAX_ATTEMPTS):
-        inj = make_injector(job.mode, seed=job.injector_seed(attempt))
+        params = task.mode_params.get(job.mode, {})
+        inj = make_injector(job.mode, seed=job.injector_seed(attempt), **params)
         trace = rollout(
             env,
             policy,

@@ -224,7 +224,6 @@ class WrongStrategy(FailureInjector):
             self.mark(self._t0, ctx.step, 0.8, "the job is done by hand, not with the tool")
 
     def confirm(self, trace: Trace) -> bool:
-        settled = float(trace.obs[min(10, trace.n_steps), 6])  # the tool after it settles
-        tool_lifted = float(trace.obs[:, 6].max()) > settled + 0.01
+        tool_lifted = float(trace.obs[:, 6].max()) > float(trace.obs[0, 6]) + 0.01
         near = float(trace.distance[-1]) <= max(trace.task.radius, 0.0)
         return bool(self.spans) and near and not tool_lifted and not oracle_success(trace)

@@ -9,7 +9,8 @@ under it at the end). The gap between the two is where the ``partial_completion`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from badbench.data.taxonomy import TaskCategory
 from badbench.errors import RegistryError
@@ -38,6 +39,7 @@ class SimTask:
         expert_steps: the scripted expert's usual steps to success (paces early stop/timeout).
         coast: how far (m) the object keeps going once the expert stops pushing it; the
             ``partial_completion`` shortcut stops that much before Meta-World's radius.
+        mode_params: injector parameters tuned for this task, by mode name.
         env: the Meta-World environment, when the task is a badbench variant of one (e.g.
             ``pick-place-low-v3``: pick-place with goals 6-8 cm above the table, where a drag
             along the table fools Meta-World's success test); empty means ``name``.
@@ -58,6 +60,7 @@ class SimTask:
     expert_steps: int = 80
     coast: float = 0.0
     env: str = ""
+    mode_params: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False)
 
     @property
     def env_name(self) -> str:
@@ -203,6 +206,7 @@ SIM_TASKS: dict[str, SimTask] = {
             grasp=True,
             expert_steps=72,
             shortcut="wrong_strategy",
+            mode_params={"slow": {"factor": 0.7}},  # slower, the stick is knocked away
         ),
     ]
 }

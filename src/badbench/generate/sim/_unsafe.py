@@ -114,7 +114,8 @@ class ExcessiveForce(FailureInjector):
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
-        return task.grasp
+        # a light stick hits the table softly (< 80 N); its tool use has other unsafe modes
+        return task.grasp and task.distance != "container"
 
     def on_reset(self, ctx: RolloutContext) -> None:
         self._phase, self._lift_step, self._peak = "wait", None, 0.0

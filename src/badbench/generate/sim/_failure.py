@@ -102,11 +102,14 @@ class Drop(FailureInjector):
                 self._lift = ctx.step
             if self._lift is not None and ctx.step >= self._lift + self._delay:
                 self._release = ctx.step
-                self._z = float(ctx.obj[2])
+                self._up = ctx.hand + np.array([0.0, 0.0, 0.1])
                 ctx.end_in(_TAIL + 32)
         if self._release is not None:
             out = np.zeros(4)
-            out[:3] = ctx.move_to(ctx.env._target_pos + np.array([0, 0, 0.05]))
+            if ctx.task.goal_in_obs:  # the empty hand carries on to the goal
+                out[:3] = ctx.move_to(ctx.env._target_pos + np.array([0, 0, 0.05]))
+            else:  # the hand lets go and lifts away
+                out[:3] = ctx.move_to(self._up)
             out[3] = -1.0
             return out
         return action
@@ -251,5 +254,5 @@ class Timeout(FailureInjector):
         return action
 
     def confirm(self, trace: Trace) -> bool:
-        moving = float(trace.hand_speed[-8:].max(initial=0.0)) > 0.02
+        moving = float(trace.hand_speed[-16:].max(initial=0.0)) > 0.02
         return bool(self.spans) and moving and not bool(trace.sim_success[-1])

@@ -40,7 +40,8 @@ class Jitter(FailureInjector):
     """White noise on the xyz action over a stretch of the episode.
 
     Attributes:
-        sigma: std of the added noise (action units; 1 = 1 cm per step).
+        sigma: std of the added noise (action units; 1 = 1 cm per step), times a factor drawn
+            in [0.6, 1.2] per episode.
         length_low, length_high: span length in steps.
     """
 
@@ -53,6 +54,7 @@ class Jitter(FailureInjector):
     length_high: int = 56
 
     def on_reset(self, ctx: RolloutContext) -> None:
+        self._sigma = self.sigma * float(self.rng.uniform(0.6, 1.2))
         self._start = int(self.rng.integers(4, 16))
         self._end = self._start + int(self.rng.integers(self.length_low, self.length_high + 1))
         self.mark(self._start, self._end, 0.5, "the arm shakes as it moves")
@@ -60,7 +62,7 @@ class Jitter(FailureInjector):
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         if self._start <= ctx.step < self._end:
             action = action.copy()
-            action[:3] += self.rng.normal(0.0, self.sigma, 3)
+            action[:3] += self.rng.normal(0.0, self._sigma, 3)
         return action
 
     def after_step(self, ctx: RolloutContext) -> None:
@@ -264,7 +266,7 @@ class Slow(FailureInjector):
     """The whole episode runs at a fraction of the expert's speed (the horizon is stretched).
 
     Attributes:
-        factor: xyz actions are multiplied by this.
+        factor: xyz actions are multiplied by this (times a factor drawn in [0.9, 1.1]).
     """
 
     name: ClassVar[str] = "slow"
@@ -281,19 +283,20 @@ class Slow(FailureInjector):
         return task.distance != "nail" and not (task.grasp and 0 < task.carry_height < 0.02)
 
     def on_reset(self, ctx: RolloutContext) -> None:
-        ctx.horizon = int(ctx.horizon / self.factor) + 40
+        self._factor = self.factor * float(self.rng.uniform(0.9, 1.1))
+        ctx.horizon = int(ctx.horizon / self._factor) + 40
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         action = action.copy()
-        action[:3] = np.clip(action[:3], -1.0, 1.0) * self.factor
+        action[:3] = np.clip(action[:3], -1.0, 1.0) * self._factor
         return action
 
     def after_step(self, ctx: RolloutContext) -> None:
         if ctx.sim_success and not self.spans:
             self.mark(0, ctx.step, 0.3, "the robot moves far slower than needed")
-            ctx.end_in(int(24 / self.factor))
+            ctx.end_in(int(24 / self._factor))
 
     def confirm(self, trace: Trace) -> bool:
         first = int(np.argmax(trace.sim_success)) if trace.sim_success.any() else 0
-        took_long = first >= 1.5 * trace.task.expert_steps
+        took_long = first >= 1.3 * trace.task.expert_steps
         return bool(self.spans) and clean_success(trace) and took_long

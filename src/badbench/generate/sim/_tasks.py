@@ -129,6 +129,7 @@ SIM_TASKS: dict[str, SimTask] = {
             goal_in_obs=True,
             expert_steps=65,
             coast=0.03,
+            mode_params={"partial_completion": {"high": 1.6}},  # the puck slides far
         ),
         SimTask(
             "coffee-push-v3",
@@ -206,7 +207,7 @@ SIM_TASKS: dict[str, SimTask] = {
             grasp=True,
             expert_steps=72,
             shortcut="wrong_strategy",
-            mode_params={"slow": {"factor": 0.7}},  # slower, the stick is knocked away
+            mode_params={"slow": {"factor": 0.72}},  # slower, the stick is knocked away
         ),
     ]
 }

@@ -167,7 +167,8 @@ class FastMotion(FailureInjector):
     """The approach to the object runs at several times the expert's top speed.
 
     Attributes:
-        speedup: the action scale is multiplied by this until the hand reaches the object.
+        speedup: the action scale is multiplied by this (times a factor drawn in [0.85, 1.15])
+            until the hand reaches the object.
     """
 
     name: ClassVar[str] = "fast_motion"
@@ -178,7 +179,7 @@ class FastMotion(FailureInjector):
 
     def on_reset(self, ctx: RolloutContext) -> None:
         self._scale = float(ctx.env.action_scale)
-        ctx.env.action_scale = self._scale * self.speedup
+        ctx.env.action_scale = self._scale * self.speedup * float(self.rng.uniform(0.85, 1.15))
         self._fast: list[int] = []
         self._done = False
         self._peak = 0.0

@@ -143,4 +143,43 @@ def register(app: typer.Typer) -> None:
     """Attach the evaluation commands to the root app."""
     app.command("eval")(eval_command)
     app.add_typer(models_app, name="models")
-    # `badbench demo` is added here by the lead (generate a suite, evaluate, print leaderboard).
+    app.command("demo")(demo_command)
+
+
+def demo_command(
+    out: Annotated[Path, typer.Option("--out", help="Run directory.")] = Path("runs/demo"),
+    cache: Annotated[
+        Path | None,
+        typer.Option(help="Where the generated suite is kept (default ~/.cache/badbench)."),
+    ] = None,
+    episodes_per_mode: Annotated[
+        int, typer.Option(min=1, help="Seed families per task (suite size).")
+    ] = 2,
+    workers: Annotated[int, typer.Option(min=0, help="Generator processes (0: all cores).")] = 0,
+) -> None:
+    """Generate a small Meta-World bad-behaviour suite (cached), score it with every available
+    model, write report.html and print the leaderboard."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from badbench.demo import DemoConfig, demo_models, run_demo, suite_dir
+
+    config = DemoConfig(
+        out=out, cache=cache, episodes_per_mode=episodes_per_mode, workers=workers or None
+    )
+    err = Console(stderr=True)
+    err.print(f"suite: {suite_dir(config)}  models: {', '.join(demo_models())}")
+    try:
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err
+        ) as bar:
+            handle = bar.add_task("generating suite", total=None)
+
+            def tick(done: int, total: int, eid: str) -> None:
+                bar.update(handle, completed=done, total=total, description=eid)
+
+            summary = run_demo(config, on_generate=tick)
+    except BadbenchError as e:
+        raise _fail(e) from None
+    print_leaderboard(summary)
+    typer.echo(f"report: {out / 'report.html'}")

@@ -103,20 +103,20 @@ class Hesitation(FailureInjector):
         self._back: np.ndarray | None = None
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
-        k = ctx.step - self._start
+        k = ctx.step - self._start  # phases: pause [0, p), back off [p, p + b), pause again
         p, b = self._pause, self.back_steps
         if k < 0 or k >= 2 * p + b:
             return action
-        out = action.copy()
         if k == 0:
             self._hold = ctx.hand.copy()
             self._back = self._history[max(0, len(self._history) - 12)].copy()
-        if k < p or k >= p + b:
-            out[:3] = ctx.move_to(self._hold if k < p else ctx.hand, gain=10.0)
-            if k >= p + b:
-                out[:3] = 0.0
-        else:
+        out = action.copy()
+        if k < p:
+            out[:3] = ctx.move_to(self._hold)
+        elif k < p + b:
             out[:3] = 0.6 * ctx.move_to(self._back)
+        else:
+            out[:3] = 0.0
         return out
 
     def after_step(self, ctx: RolloutContext) -> None:

@@ -31,7 +31,18 @@ MAX_ATTEMPTS = 4
 
 @dataclass(frozen=True)
 class SimJob:
-    """One episode to generate."""
+    """One episode to generate.
+
+    Attributes:
+        task: task name (a key of :data:`SIM_TASKS`).
+        mode: injector name (``good`` or a failure mode).
+        index: seed family index within the run (``s0003`` in ids).
+        seed: the run's base seed.
+        fps: requested record rate; frames are kept every ``round(80 / fps)`` control steps.
+        width, height: frame size in pixels.
+        camera: Meta-World camera name.
+        render: draw frames (False: physics and labels only, for tests and checks).
+    """
 
     task: str
     mode: str
@@ -45,19 +56,30 @@ class SimJob:
 
     @property
     def episode_id(self) -> str:
+        """``"<task>/<mode>/s<index>"``."""
         return f"{self.task}/{self.mode}/s{self.index:04d}"
 
     @property
     def family_seed(self) -> int:
+        """Seeds the initial condition: shared by every mode of one task and index."""
         return self.seed * 100_003 + self.index
 
     def injector_seed(self, attempt: int) -> int:
+        """Seeds the injector of one attempt (stable across processes and Python runs)."""
         return zlib.crc32(f"{self.task}|{self.mode}|{self.family_seed}|{attempt}".encode())
 
 
 @dataclass
 class SimSummary:
-    """What a :func:`generate_sim` run did."""
+    """What a :func:`generate_sim` run did.
+
+    Attributes:
+        root: the dataset directory.
+        written: ids of the episodes written by this run, in order.
+        skipped: ids already in the dataset (resumed runs).
+        unconfirmed: ids left out because the injected failure could not be confirmed.
+        preferences: number of preference records written by this run.
+    """
 
     root: Path
     written: list[str] = field(default_factory=list)

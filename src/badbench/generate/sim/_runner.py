@@ -87,6 +87,10 @@ class SimSummary:
     unconfirmed: list[str] = field(default_factory=list)
     preferences: int = 0
 
+    def __fspath__(self) -> str:
+        """A summary stands for its dataset path (``Path(summary)``, ``Dataset.open(summary)``)."""
+        return str(self.root)
+
 
 _ENVS: dict[tuple, Any] = {}
 

@@ -6,7 +6,8 @@ stand in for human labels and are stored with ``source=oracle``. Formulas (see `
 Dense reward, per recorded frame ``t``::
 
     r_t = p_t * g_t
-    p_t = clip(1 - d_t / d_0, 0, 1)                      task progress from the goal distance
+    p_t = clip((d_0 - d_t) / (d_0 - r), 0, 1)            task progress: goal distance d,
+                                                          oracle radius r (p = 1 at r)
     g_t = min over tags k of gate_k(t)                    1 when no tag applies
     gate_k(t) = 1 - LAMBDA[c_k] * s_k   for t >= a_k     unsafe, shortcut, failure: from the
                                                           tag's first frame a_k to the end

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from badbench.generate.sim._rollout import Trace
+from badbench.generate.sim._rollout import Trace, progress_of
 
 
 def carried(trace: Trace) -> bool:
@@ -33,6 +33,10 @@ def oracle_success(trace: Trace) -> bool:
 
 
 def task_progress(trace: Trace) -> np.ndarray:
-    """Per-step task progress in [0, 1]: ``1 - d_t / d_0`` clipped (d: goal distance)."""
-    d0 = max(float(trace.distance[0]), 1e-6)
-    return np.clip(1.0 - trace.distance / d0, 0.0, 1.0)
+    """Per-step task progress in [0, 1]: ``clip((d_0 - d_t) / (d_0 - r), 0, 1)``.
+
+    ``d`` is the goal distance and ``r`` the task's oracle radius, so progress reaches 1 exactly
+    when the oracle would accept the end state, and the edge of Meta-World's wider radius (the
+    ``partial_completion`` shortcut) stays below 1.
+    """
+    return progress_of(trace.distance, float(trace.distance[0]), trace.task.oracle_radius)

@@ -119,8 +119,8 @@ class RolloutContext:
 
     @property
     def progress(self) -> float:
-        """Task progress in [0, 1]: ``1 - distance / distance0``, clipped."""
-        return float(np.clip(1.0 - self.distance / max(self.distance0, 1e-6), 0.0, 1.0))
+        """Task progress in [0, 1] (see :func:`progress_of`)."""
+        return float(progress_of(self.distance, self.distance0, self.task.oracle_radius))
 
     def expert(self, obs: np.ndarray | None = None) -> np.ndarray:
         """The scripted expert's action for ``obs`` (default: the true observation)."""
@@ -134,6 +134,15 @@ class RolloutContext:
         """Ask the engine to end the episode ``steps`` control steps from now (earliest wins)."""
         at = self.step + max(0, int(steps))
         self.end_at = at if self.end_at is None else min(self.end_at, at)
+
+
+def progress_of(d: np.ndarray | float, d0: float, oracle_radius: float) -> np.ndarray:
+    """Task progress ``clip((d0 - d) / (d0 - r), 0, 1)``: 0 at the start, 1 at the oracle radius.
+
+    ``d`` is the goal distance, ``d0`` its value at the start and ``r`` the task's oracle radius.
+    """
+    span = max(float(d0) - oracle_radius, 1e-6)
+    return np.clip((float(d0) - np.asarray(d, np.float64)) / span, 0.0, 1.0)
 
 
 def goal_distance(task: SimTask, env: Any, info: dict) -> float:

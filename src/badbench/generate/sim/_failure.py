@@ -180,8 +180,9 @@ class EarlyStop(FailureInjector):
     """The robot stops partway and stays still until the episode ends.
 
     Attributes:
-        frac_low, frac_high: stop when progress passes a fraction drawn here (or, before any
-            progress, after that fraction of the task's usual expert duration).
+        frac_low, frac_high: stop when progress passes a fraction ``f`` drawn here, or at the
+            latest after ``0.3 + f`` of the task's usual expert duration (progress of door or
+            faucet tasks only starts late).
     """
 
     name: ClassVar[str] = "early_stop"
@@ -197,7 +198,7 @@ class EarlyStop(FailureInjector):
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         if self._stop is None and (
-            ctx.progress >= self._frac or ctx.step >= self._frac * ctx.task.expert_steps
+            ctx.progress >= self._frac or ctx.step >= (0.3 + self._frac) * ctx.task.expert_steps
         ):
             self._stop = ctx.step
             ctx.end_in(_TAIL + 8)
@@ -212,7 +213,7 @@ class EarlyStop(FailureInjector):
         if not self.spans:
             return False
         s = self.spans[0]
-        still = float(trace.hand_speed[s.start + 16 :].max(initial=0.0)) < 0.05
+        still = float(trace.hand_speed[-16:].max(initial=0.0)) < 0.05  # at rest by the end
         return still and not bool(trace.sim_success[-1])
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from badbench.data.dataset import Dataset
@@ -34,6 +35,8 @@ def test_generate_validate_determinism_resume(tmp_path: Path) -> None:
     for eid in d1.episode_ids:
         assert (d1.dense_reward(eid) == d2.dense_reward(eid)).all()
         assert d1.tags(eid) == d2.tags(eid) and d1.outcome(eid) == d2.outcome(eid)
+        assert np.array_equal(d1.frames(eid), d2.frames(eid))
+        assert np.array_equal(d1.extras(eid)["state_full"], d2.extras(eid)["state_full"])
     assert d1.preferences() == d2.preferences() and d1.preferences()
     assert all(p.source == "oracle" for p in d1.preferences())
     meta = d1.meta("drawer-open-v3/collision/s0000")

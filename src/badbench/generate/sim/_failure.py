@@ -210,11 +210,8 @@ class EarlyStop(FailureInjector):
         return action
 
     def confirm(self, trace: Trace) -> bool:
-        if not self.spans:
-            return False
-        s = self.spans[0]
         still = float(trace.hand_speed[-16:].max(initial=0.0)) < 0.05  # at rest by the end
-        return still and not bool(trace.sim_success[-1])
+        return bool(self.spans) and still and not bool(trace.sim_success[-1])
 
 
 @register_injector

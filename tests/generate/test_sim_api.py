@@ -120,3 +120,9 @@ def test_cli_generate_sim(tmp_path: Path) -> None:
     assert "wrote 0 episodes, skipped 2" in again.output
     bad = CliRunner().invoke(app, ["generate", "sim", "--out", str(out), "--tasks", "nope-v3"])
     assert bad.exit_code == 2 and "unknown sim task" in bad.output
+
+
+def test_cli_lists_modes_per_task() -> None:
+    result = CliRunner().invoke(app, ["generate", "modes"])
+    assert result.exit_code == 0
+    assert "pick-place-low-v3" in result.output and "push_instead_of_pick" in result.output

@@ -91,3 +91,18 @@ def sim(
     )
     for eid in summary.unconfirmed:
         err.print(f"[yellow]left out (failure not confirmed after retries):[/yellow] {eid}")
+
+
+@app.command("modes")
+def modes() -> None:
+    """List the sim tasks with the failure modes that apply to each."""
+    from badbench.generate.sim import SIM_TASKS, injector_class, injector_names, modes_for
+
+    by_cat: dict[str, list[str]] = {}
+    for name in injector_names()[1:]:
+        by_cat.setdefault(str(injector_class(name).category), []).append(name)
+    for cat, names in by_cat.items():
+        typer.echo(f"{cat}: {', '.join(names)}")
+    typer.echo("")
+    for task in SIM_TASKS.values():
+        typer.echo(f"{task.name} ({task.category.value}): {', '.join(modes_for(task))}")

@@ -99,9 +99,10 @@ def _span(ep, mode: str) -> tuple[int, int]:
 
 @pytest.mark.sim
 @pytest.mark.slow
+@pytest.mark.parametrize("index", [0, 1])
 @pytest.mark.parametrize(("task", "mode"), SIGNATURE_CASES)
-def test_signature(task: str, mode: str) -> None:
-    ep = _job(task, mode)
+def test_signature(task: str, mode: str, index: int) -> None:
+    ep = _job(task, mode, index)
     assert ep is not None, f"{task}/{mode} could not be confirmed"
     x = ep.extras
     force, oforce = x["contact_force_full"], x["object_force_full"]

@@ -4,8 +4,8 @@ Gymnasium's MuJoCo renderer opens a new GL context for every environment (~0.2 s
 noisy to free at interpreter exit). The engine instead makes one ``mujoco.GLContext`` current
 per process and gives each environment its own ``MjrContext``, scene and fixed camera. Shadows
 and multisampling are switched off in :func:`~badbench.generate.sim._mujoco.make_env`, table
-reflections and the skybox here (together ~1.5x faster than with reflections, frames look the
-same at 128x128 apart from the mirror image in the table top).
+reflections here (~1.4x faster; frames look the same at 128x128 apart from the faint mirror
+image in the table top).
 """
 
 from __future__ import annotations
@@ -65,9 +65,9 @@ class FrameRenderer:
         vis.offwidth, vis.offheight = width, height  # a small framebuffer renders faster
         self.ctx = mujoco.MjrContext(model, mujoco.mjtFontScale.mjFONTSCALE_150)
         self.scene = mujoco.MjvScene(model, maxgeom=1000)
-        # the table's mirror reflection draws the scene twice; the skybox is hidden anyway
+        # the table's mirror reflection draws the scene twice (the skybox stays: without it
+        # the background turns black, unlike every other Meta-World image)
         self.scene.flags[mujoco.mjtRndFlag.mjRND_REFLECTION] = 0
-        self.scene.flags[mujoco.mjtRndFlag.mjRND_SKYBOX] = 0
         self.opt = mujoco.MjvOption()
         self.cam = mujoco.MjvCamera()
         self.cam.type = mujoco.mjtCamera.mjCAMERA_FIXED

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from badbench.bench.results import EpisodeLabels
-from badbench.bench.runner import build_pairs, human_score, primary_tag
+from badbench.bench.tables import build_pairs, human_score, primary_tag
 from badbench.data import FailureCategory, FailureTag, Preference
 
 

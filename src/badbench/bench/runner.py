@@ -28,22 +28,14 @@ import numpy as np
 import badbench
 from badbench.bench import results as R
 from badbench.bench.cache import ScoreCache
-from badbench.bench.metrics import (
-    NO_FAILURE,
-    EpisodeTable,
-    MetricSettings,
-    PairTable,
-    compute_all,
-)
+from badbench.bench.metrics import MetricSettings, PairTable, compute_all
+from badbench.bench.tables import build_pairs, episode_labels, episode_table
 from badbench.data.dataset import Dataset
-from badbench.data.schema import Episode, FailureTag
-from badbench.data.taxonomy import FailureCategory
+from badbench.data.schema import Episode
 from badbench.errors import ValidationError
 from badbench.models.base import RewardModel, RewardOutput
 from badbench.models.check import check_output
 from badbench.models.registry import config_hash, create_model, model_key
-
-_CATEGORY_ORDER = {c: i for i, c in enumerate(FailureCategory)}  # worst first
 
 
 @dataclass
@@ -105,52 +97,6 @@ def _frame_refs(ds: Dataset, episode_id: str) -> object:
 def dataset_fingerprint(keys: Sequence[str]) -> str:
     """Hash of all episodes' content keys, in order."""
     return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
-
-
-# -- labels -------------------------------------------------------------------------------------
-
-
-def primary_tag(tags: Sequence[FailureTag]) -> FailureTag | None:
-    """The tag an episode is filed under: highest severity, then worst category, then earliest."""
-    if not tags:
-        return None
-    return min(tags, key=lambda t: (-t.severity, _CATEGORY_ORDER[t.category], t.start_frame))
-
-
-def episode_labels(ep: Episode) -> R.EpisodeLabels:
-    """The labels of an episode, as stored in the score rows."""
-    out = ep.outcome
-    success = out.success if out is not None else None
-    quality = None
-    if success is not None:
-        quality = 0 if not success else (1 if ep.tags else 2)
-    return R.EpisodeLabels(
-        episode_id=ep.id,
-        instruction=ep.meta.instruction,
-        task=ep.meta.task,
-        task_category=str(ep.meta.task_category),
-        context_id=ep.meta.context_id,
-        policy_id=ep.meta.policy_id,
-        length=ep.meta.length,
-        fps=ep.meta.fps,
-        success=success,
-        progress=out.progress if out is not None else None,
-        progress_source=str(out.progress_source) if out and out.progress_source else None,
-        is_bad=ep.is_bad,
-        quality=quality,
-        tags=list(ep.tags),
-        dense_reward=None if ep.dense_reward is None else [float(x) for x in ep.dense_reward],
-        dense_source=str(out.dense_source) if out and out.dense_source else None,
-    )
-
-
-def human_score(labels: R.EpisodeLabels) -> float:
-    """The score preference pairs are formed on: progress, else success as 1/0, else NaN."""
-    if labels.progress is not None:
-        return float(labels.progress)
-    if labels.success is not None:
-        return float(labels.success)
-    return float("nan")
 
 
 # -- scoring ------------------------------------------------------------------------------------
@@ -239,76 +185,6 @@ def score_row(key: str, labels: R.EpisodeLabels, scored: ScoredEpisode) -> R.Epi
         cached=scored.cached,
         labels=labels,
     )
-
-
-# -- tables for the metrics ---------------------------------------------------------------------
-
-
-def episode_table(rows: Sequence[R.EpisodeScore], score_kind: str) -> EpisodeTable:
-    """The metrics' per-episode table of one model's rows."""
-    prim = [primary_tag(r.labels.tags) for r in rows]
-    probs = [r.success_prob for r in rows]
-    return EpisodeTable.build(
-        episode_id=[r.episode_id for r in rows],
-        frame_predictions=[np.asarray(r.rewards) for r in rows],
-        success=[bool(r.labels.success) for r in rows],
-        context_id=[r.labels.context_id or r.labels.task or r.episode_id for r in rows],
-        task=[r.labels.task for r in rows],
-        task_category=[r.labels.task_category for r in rows],
-        failure_category=[str(t.category) if t else NO_FAILURE for t in prim],
-        failure_mode=[t.mode if t else NO_FAILURE for t in prim],
-        human_score=[human_score(r.labels) for r in rows],
-        progress=[r.labels.progress for r in rows],
-        success_prob=None if any(p is None for p in probs) else probs,
-        score_kind=score_kind,
-    )
-
-
-def build_pairs(
-    labels: Sequence[R.EpisodeLabels], preferences: Sequence
-) -> tuple[list[R.PairRecord], list[tuple[str, str, str]]]:
-    """The comparisons of a run: explicit A/B judgements, and progress pairs within contexts.
-
-    Returns:
-        ``(records, ab)``: every pair as a :class:`~badbench.bench.results.PairRecord`, and the
-        explicit judgements between evaluated episodes as ``(a, b, label)`` triples.
-    """
-    known = {lab.episode_id for lab in labels}
-    records: list[R.PairRecord] = []
-    ab: list[tuple[str, str, str]] = []
-    for p in preferences:
-        if p.episode_a in known and p.episode_b in known:
-            ab.append((p.episode_a, p.episode_b, p.label))
-            records.append(
-                R.PairRecord(
-                    context_id=p.context_id,
-                    episode_a=p.episode_a,
-                    episode_b=p.episode_b,
-                    label=p.label,
-                    origin="preference",
-                    rater_id=p.rater_id,
-                )
-            )
-    by_ctx: dict[str, list[R.EpisodeLabels]] = {}
-    for lab in labels:
-        by_ctx.setdefault(lab.context_id or lab.task or lab.episode_id, []).append(lab)
-    for ctx, group in by_ctx.items():
-        for i, a in enumerate(group):
-            for b in group[i + 1 :]:
-                ya, yb = human_score(a), human_score(b)
-                if np.isnan(ya) or np.isnan(yb) or ya == yb:
-                    continue
-                records.append(
-                    R.PairRecord(
-                        context_id=ctx,
-                        episode_a=a.episode_id,
-                        episode_b=b.episode_id,
-                        label="a" if ya > yb else "b",
-                        origin="progress",
-                        rater_id=a.progress_source or ("success" if a.progress is None else ""),
-                    )
-                )
-    return records, ab
 
 
 # -- the run ------------------------------------------------------------------------------------

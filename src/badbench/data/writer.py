@@ -6,6 +6,11 @@ then :func:`os.replace`: the videos, the data parquet, badbench's tables, ``meta
 ``meta/info.json`` and ``meta/stats.json``. A writer killed at any moment leaves a dataset whose
 committed episodes all load; the files of the interrupted append are ignored by readers and
 removed, with the stale totals repaired, by the next :class:`DatasetWriter` on that directory.
+
+An append takes an :class:`~badbench.data.schema.Episode` (encoded here) or a
+:class:`~badbench.data.prepared.PreparedEpisode` (encoded by :func:`prepare_episode
+<badbench.data.prepared.prepare_episode>`, possibly in another process, into a temp file that the
+append moves into place); both give the same dataset.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ import pyarrow as pa
 from badbench.data import datafile, lerobot, tables
 from badbench.data.catalog import Catalog, load_catalog
 from badbench.data.episode_checks import check_episode
+from badbench.data.prepared import PreparedEpisode, PreparedVideo
 from badbench.data.schema import Episode, Preference
 from badbench.data.stats import (
+    QUANTILE_KEYS,
     aggregate_stats,
     feature_stats,
     image_stats,
@@ -111,17 +118,25 @@ class DatasetWriter:
     def __len__(self) -> int:
         return self._n_episodes
 
-    def append(self, episode: Episode) -> int:
-        """Write one episode into its own files; returns its LeRobot ``episode_index``."""
+    def append(self, episode: Episode | PreparedEpisode) -> int:
+        """Write one episode into its own files; returns its LeRobot ``episode_index``.
+
+        ``episode`` may be a :class:`~badbench.data.prepared.PreparedEpisode` (videos already
+        encoded, with this writer's ``spec`` and fps, into this dataset's staging area): its
+        files are moved into place instead of encoded, and the dataset is the same. A prepared
+        episode is consumed: its staged files are moved or, if the append fails, deleted.
+        """
         return self.extend([episode])[0]
 
-    def extend(self, episodes: Iterable[Episode]) -> list[int]:
+    def extend(self, episodes: Iterable[Episode | PreparedEpisode]) -> list[int]:
         """Write several episodes as one commit, packed into one file per stream (a new file
         when one reaches its size limit).
 
         Episodes are encoded one at a time (their frames need not all be in memory at once, so
         ``episodes`` can be a generator). If any episode is rejected, nothing of the batch is
-        written. Returns their LeRobot ``episode_index`` values.
+        written. Returns their LeRobot ``episode_index`` values. A prepared episode keeps the
+        video file it was encoded into (episodes after it start new video files), so only a
+        batch of plain episodes packs several episodes into one video file.
         """
         self._check_open()
         snapshot = self._snapshot()
@@ -355,7 +370,7 @@ class _Batch:
     def __init__(self, w: DatasetWriter) -> None:
         self.w = w
         self.indices: list[int] = []
-        self.encoders: dict[str, list[VideoEncoder]] = {}
+        self.encoders: dict[str, list[VideoEncoder | _StagedVideo]] = {}
         self.data: list[list[pa.Table]] = []
         self.rows: list[dict[str, Any]] = []
         self.records: list[tuple[int, Episode]] = []
@@ -365,7 +380,49 @@ class _Batch:
 
     # -- per episode
 
-    def add(self, ep: Episode) -> None:
+    def add(self, item: Episode | PreparedEpisode) -> None:
+        if not isinstance(item, PreparedEpisode):
+            self._add(item, None)
+            return
+        try:
+            self._check_prepared(item)
+            self._add(item.stand_in(), item)
+        except BaseException:
+            item.discard()  # consumed either way (staged files of an added one: by abort)
+            raise
+
+    def _check_prepared(self, p: PreparedEpisode) -> None:
+        w = self.w
+        where = f"prepared episode '{p.id}'"
+        if p.root.resolve() != w.root.resolve():
+            raise ValidationError(
+                f"{where} was staged for the dataset at {p.root}; prepare it for this one",
+                path=w.root,
+            )
+        if p.spec != w.spec:
+            raise ValidationError(
+                f"{where} was encoded with {p.spec}; this writer's settings are {w.spec} "
+                "(pass the writer's spec to prepare_episode)",
+                path=w.root,
+                field="spec",
+            )
+        fps = w._fps if w._fps is not None else p.episode.meta.fps
+        if abs(p.fps - fps) > 1e-9:
+            raise ValidationError(
+                f"{where} was encoded at {p.fps} fps; the dataset's is {fps}",
+                path=w.root,
+                field="fps",
+            )
+        for key, video in p.videos.items():
+            if not video.path.is_file():
+                raise ValidationError(
+                    f"{where}: its staged video of '{key}' is gone (already appended, or "
+                    "removed by a writer opened since it was prepared); prepare it again",
+                    path=video.path,
+                    field=key,
+                )
+
+    def _add(self, ep: Episode, prepared: PreparedEpisode | None) -> None:
         w = self.w
         length = check_episode(ep, w.root, w._ids, w._fps, w.info)
         if w.info is None:
@@ -378,10 +435,18 @@ class _Batch:
         videos: dict[str, tuple[int, int, float, float]] = {}
         stats: dict[str, dict[str, np.ndarray]] = {}
         for key in lerobot.video_keys(w.info):
-            pos, enc = self._encoder(key, lerobot.video_hw(feats[key]))
-            t0, t1 = enc.add(ep.frames[key])
+            if prepared is not None:
+                pos, t0, t1 = self._staged(key, prepared.videos[key])
+                stats[key] = {
+                    n: v
+                    for n, v in prepared.videos[key].stats.items()
+                    if w._quantiles or n not in QUANTILE_KEYS
+                }
+            else:
+                pos, enc = self._encoder(key, lerobot.video_hw(feats[key]))
+                t0, t1 = enc.add(ep.frames[key])
+                stats[key] = image_stats(np.asarray(ep.frames[key]), quantiles=w._quantiles)
             videos[key] = (*lerobot.chunk_file(pos, w._chunks_size), t0, t1)
-            stats[key] = image_stats(np.asarray(ep.frames[key]), quantiles=w._quantiles)
         table, columns = datafile.episode_table(
             ep,
             feats,
@@ -464,6 +529,14 @@ class _Batch:
             self.data.append([])
         return self.w._next["data"] + len(self.data) - 1
 
+    def _video_path(self, key: str, pos: int) -> Path:
+        w = self.w
+        assert w.info is not None
+        cf = lerobot.chunk_file(pos, w._chunks_size)
+        return w.root / w.info["video_path"].format(
+            video_key=key, chunk_index=cf[0], file_index=cf[1]
+        )
+
     def _encoder(self, key: str, hw: tuple[int, int]) -> tuple[int, VideoEncoder]:
         """The position and encoder of the video file the next episode of ``key`` goes to."""
         w = self.w
@@ -471,15 +544,21 @@ class _Batch:
         limit = float(w.info.get("video_files_size_in_mb", lerobot.DEFAULT_VIDEO_FILE_SIZE_IN_MB))
         encs = self.encoders.setdefault(key, [])
         first = w._next.get(f"video:{key}", 0)
-        if not encs or encs[-1].bytes_written() >= limit * 2**20:
-            cf = lerobot.chunk_file(first + len(encs), w._chunks_size)
-            path = w.root / w.info["video_path"].format(
-                video_key=key, chunk_index=cf[0], file_index=cf[1]
-            )
-            encs.append(
-                VideoEncoder(path, fps=w._fps or 0.0, height=hw[0], width=hw[1], spec=w.spec)
-            )
-        return first + len(encs) - 1, encs[-1]
+        last = encs[-1] if encs else None
+        if not isinstance(last, VideoEncoder) or last.bytes_written() >= limit * 2**20:
+            path = self._video_path(key, first + len(encs))
+            last = VideoEncoder(path, fps=w._fps or 0.0, height=hw[0], width=hw[1], spec=w.spec)
+            encs.append(last)
+        return first + len(encs) - 1, last
+
+    def _staged(self, key: str, video: PreparedVideo) -> tuple[int, float, float]:
+        """Give a prepared video its own file; returns its position and timestamps."""
+        w = self.w
+        encs = self.encoders.setdefault(key, [])
+        pos = w._next.get(f"video:{key}", 0) + len(encs)
+        fps = w._fps or 0.0
+        encs.append(_StagedVideo(video, self._video_path(key, pos), fps))
+        return pos, 0.0, video.frames / fps
 
     # -- commit
 
@@ -520,3 +599,18 @@ class _Batch:
         for encs in self.encoders.values():
             for enc in encs:
                 enc.abort()
+
+
+class _StagedVideo:
+    """A prepared video file in a batch: moved into place on commit, deleted on abort."""
+
+    def __init__(self, video: PreparedVideo, path: Path, fps: float) -> None:
+        self.staged, self.path, self.fps = video.path, path, fps
+        self.height, self.width = video.height, video.width
+
+    def commit(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.staged, self.path)
+
+    def abort(self) -> None:
+        self.staged.unlink(missing_ok=True)

@@ -6,6 +6,12 @@ whatever the number of workers. Each job's randomness depends only on its task, 
 family seed. Re-running over an existing directory skips episodes already in it. An episode
 whose injected failure could not be confirmed after :data:`MAX_ATTEMPTS` injector seeds is left
 out (never written with a false tag) and counted in the summary.
+
+With several workers, each worker also encodes its episode's video and computes its image stats
+(:func:`~badbench.data.prepared.prepare_episode`, into the dataset's staging area) and returns a
+small prepared episode; the main process only commits it (moves the files into place, writes the
+parquet files). With one process the append encodes in a background thread instead. Either way
+the dataset is the same.
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -221,12 +228,13 @@ def generate_sim(
         existing = writer.existing_ids
         todo = [j for j in jobs if j.episode_id not in existing]
         summary.skipped = [j.episode_id for j in jobs if j.episode_id in existing]
-        # Appends (video encoding, parquet) run in one background thread, in job order, so
-        # they overlap with the rollouts; a failed append is re-raised here.
+        # Appends (parquet; with one process also video encoding) run in one background thread,
+        # in job order, so they overlap with the rollouts; a failed append is re-raised here.
         with ThreadPoolExecutor(max_workers=1) as io:
             pending: list[Future] = []
+            results = _imap(todo, workers, root=root, spec=spec, fps=rate)
             try:
-                for done, (job, episode) in enumerate(_imap(todo, workers), start=1):
+                for done, (job, episode) in enumerate(results, start=1):
                     if episode is None:
                         summary.unconfirmed.append(job.episode_id)
                     else:
@@ -263,13 +271,28 @@ def _close_envs() -> None:
         close_env(env)
 
 
-def _imap(jobs: list[SimJob], workers: int):
+def run_and_prepare(job: SimJob, *, root: Path, spec: Any, fps: float) -> tuple[SimJob, Any]:
+    """Worker body: :func:`run_job`, then encode the episode's video into the dataset's staging
+    area; returns ``(job, PreparedEpisode or None)`` (no pixels cross the process boundary)."""
+    from badbench.data.prepared import prepare_episode
+
+    job, episode = run_job(job)
+    if episode is None:
+        return job, None
+    return job, prepare_episode(episode, root, spec=spec, fps=fps)
+
+
+def _imap(
+    jobs: list[SimJob], workers: int, *, root: Path, spec: Any, fps: float
+) -> Iterator[tuple[SimJob, Any]]:
+    """``(job, Episode | PreparedEpisode | None)`` in job order."""
     if workers == 1 or len(jobs) <= 1:
         yield from map(run_job, jobs)
         return
     ctx = mp.get_context("spawn")
+    work = partial(run_and_prepare, root=root, spec=spec, fps=fps)
     with ctx.Pool(min(workers, len(jobs)), initializer=worker_init) as pool:
-        yield from pool.imap(run_job, jobs, chunksize=1)
+        yield from pool.imap(work, jobs, chunksize=1)
 
 
 def _write_preferences(writer: Any, root: Path, seed: int, temperature: float | None) -> int:

@@ -42,9 +42,18 @@ def test_dense_reward_falls_at_failure_and_rubric_orders_categories() -> None:
     p = np.linspace(0, 1, 10)
     unsafe = FailureTag(category="unsafe", mode="collision", start_frame=4, end_frame=5)
     r = dense_reward(p, [unsafe])
-    assert r[3] == pytest.approx(p[3]) and r[4] < p[4] and r[-1] < 0.5
+    assert r[3] == pytest.approx(p[3]) and r[4] < p[4] and r[-1] <= 0.5 + 1e-6
     poor = FailureTag(category="poor_execution", mode="jitter", start_frame=2, end_frame=3)
     assert dense_reward(p, [poor])[-1] == pytest.approx(1.0)
+    # with the episode's score, the reward is capped at it from the first tag on and ends there
+    capped = dense_reward(p, [poor], 0.9)
+    assert capped[-1] == pytest.approx(0.9) and np.all(capped[:2] == pytest.approx(p[:2]))
+    for tags in ([unsafe], [poor], [unsafe, poor]):
+        score = rubric_score(True, 1.0, tags)
+        assert dense_reward(p, tags, score)[-1] == pytest.approx(score, abs=1e-6)
+    # an untagged failure: capped from the first frame, ends at 0.5 * p_T
+    fail = dense_reward(p * 0.6, [], rubric_score(False, 0.6, []))
+    assert fail[-1] == pytest.approx(0.3) and fail.max() <= 0.3 + 1e-6
     short = FailureTag(category="shortcut", mode="partial_completion", start_frame=0, end_frame=1)
     s = {
         k: rubric_score(True, 1.0, [t])
@@ -164,10 +173,14 @@ def test_signature(task: str, mode: str, index: int) -> None:
         assert not sim_ok and not ep.outcome.success
     elif mode == "early_stop":
         assert speed[-16:].max() < 0.05 and not sim_ok
-    elif mode == "timeout":
-        assert speed[-8:].max() > 0.02 and not sim_ok
+    elif mode == "timeout":  # cut by the fixed horizon while still working, never done
+        assert speed[-8:].max() > 0.02 and not x["sim_success"].any()
+        assert b == ep.meta.length - 1
     # dense oracle reward never exceeds task progress; it is lower after an unsafe/failure event
     assert np.all(ep.dense_reward <= x["task_progress"] + 1e-6)
+    # every episode of a task has the task's fixed length; the reward ends at the score
+    assert ep.meta.length == SIM_TASKS[task].horizon // ep.meta.generator["stride"] + 1
+    assert abs(float(ep.dense_reward[-1]) - ep.outcome.progress) <= 1e-6
 
 
 def test_every_mode_has_a_signature_case() -> None:

@@ -5,6 +5,13 @@ position) gets one clean success and several bad behaviours from the failure tax
 oracle labels: success, final progress, a dense per-frame progress curve, failure tags with
 their frame spans, and oracle A/B preferences between the episodes of a context. It exists so
 ``badbench data example`` works on a fresh machine; it is not a benchmark.
+
+Every episode has the same number of frames. The oracle labels follow the sim engine's rules
+(``docs/sim.md``): task progress ``p_t = clip((d_0 - d_t) / (d_0 - radius), 0, 1)`` (1 at the
+success radius); the episode's progress label is the rubric score
+``S = clip(C - sum_k W[c_k] * s_k, 0, 1)``, ``C = 1`` on success else ``0.5 * p_T``; and the dense
+reward is ``p_t`` until the first tag starts (frame 0 for an untagged failure) and
+``min(p_t, S)`` from there on, so that it ends at the episode's score.
 """
 
 from __future__ import annotations
@@ -25,12 +32,20 @@ from badbench.data.schema import (
     Outcome,
     Preference,
 )
-from badbench.data.taxonomy import FAILURE_MODES, TaskCategory
+from badbench.data.taxonomy import FAILURE_MODES, FailureCategory, TaskCategory
 
 FPS = 10.0
 CAMERA = "observation.images.front"
 _GOAL = np.array([0.78, 0.5])
 _SUCCESS_RADIUS = 0.06
+_FAIL_CREDIT = 0.5
+_PENALTY = {
+    FailureCategory.UNSAFE: 0.5,
+    FailureCategory.SHORTCUT: 0.35,
+    FailureCategory.POOR_EXECUTION: 0.2,
+    FailureCategory.FAILURE: 0.0,
+}
+"""Rubric penalty per tag category, times severity (the sim engine's ``W``)."""
 
 
 @dataclass(frozen=True)
@@ -153,10 +168,10 @@ def _trajectory(
         goal = goal + np.array([-0.05, 0.22 if start[1] < 0.5 else -0.22])
         tags.append(("wrong_goal", int(0.8 * n), n - 1, "left the block beside the goal"))
     elif behaviour == "hesitation":
-        a, b = int(0.3 * n), int(0.6 * n)
+        a, b = int(0.25 * n), int(0.45 * n)
         ease = ease.copy()
-        ease[a:b] = ease[a] - 0.12 * np.sin(np.linspace(0, 2 * np.pi, b - a))
-        ease[b:] = np.interp(t[b:], [t[b], 1.0], [ease[b - 1], 1.0])
+        ease[a:b] = ease[a] - 0.06 * np.sin(np.linspace(0, 2 * np.pi, b - a))
+        ease[b:] = np.interp(t[b:], [t[b], min(t[b] + 0.2, 1.0)], [ease[b - 1], 1.0])
         tags.append(("hesitation", a, b - 1, "paused and moved back and forth"))
     path = start + ease[:, None] * (goal - start)
     if behaviour == "jitter":
@@ -179,8 +194,26 @@ def _episode(
     size: int,
 ) -> Episode:
     dist = np.linalg.norm(path - _GOAL, axis=1)
-    dense = np.clip(1.0 - dist / dist[0], 0.0, 1.0).astype(np.float32)
+    span = max(float(dist[0]) - _SUCCESS_RADIUS, 1e-6)
+    prog = np.clip((dist[0] - dist) / span, 0.0, 1.0)
     success = bool(dist[-1] < _SUCCESS_RADIUS)
+    failure_tags = [
+        FailureTag(
+            category=FAILURE_MODES[mode].category,
+            mode=mode,
+            start_frame=a,
+            end_frame=b,
+            severity=(0.8 if mode == "collision" else 0.5) if success else 1.0,
+            description=text,
+        )
+        for mode, a, b, text in tags
+    ]
+    completion = 1.0 if success else _FAIL_CREDIT * float(prog[-1])
+    penalty = sum(_PENALTY[FailureCategory(t.category)] * t.severity for t in failure_tags)
+    score = float(np.clip(completion - penalty, 0.0, 1.0))
+    first = min((t.start_frame for t in failure_tags), default=0 if not success else len(path))
+    capped = np.arange(len(path)) >= first
+    dense = np.where(capped, np.minimum(prog, score), prog).astype(np.float32)
     meta = EpisodeMeta(
         episode_id=f"{context}/{behaviour}",
         instruction=task.instruction,
@@ -203,21 +236,11 @@ def _episode(
         action=action,
         outcome=Outcome(
             success=success,
-            progress=float(dense[-1]),
+            progress=score,
             progress_source=LabelSource.ORACLE,
             dense_source=LabelSource.ORACLE,
         ),
-        tags=[
-            FailureTag(
-                category=FAILURE_MODES[mode].category,
-                mode=mode,
-                start_frame=a,
-                end_frame=b,
-                severity=0.5 if success else 1.0,
-                description=text,
-            )
-            for mode, a, b, text in tags
-        ],
+        tags=failure_tags,
         dense_reward=dense,
     )
 

@@ -114,7 +114,7 @@ def build_episode(
             dense_source=LabelSource.ORACLE,
         ),
         tags=tags,
-        dense_reward=dense_reward(progress, tags),
+        dense_reward=dense_reward(progress, tags, score),
         extras={
             "sim_success": trace.sim_success[steps].astype(np.uint8),
             "goal_distance": trace.distance[steps].astype(np.float32),

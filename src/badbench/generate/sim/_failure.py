@@ -217,40 +217,44 @@ class EarlyStop(FailureInjector):
 @register_injector
 @dataclass
 class Timeout(FailureInjector):
-    """The robot works slowly and time runs out while it is still on its way.
+    """The robot works so slowly that the task's fixed horizon cuts it off on its way.
 
     Attributes:
-        factor: xyz actions are multiplied by this.
-        frac_low, frac_high: the episode is cut when progress passes a fraction drawn here
-            (or after that fraction of the slowed expert's usual duration).
+        frac_low, frac_high: xyz actions are scaled by ``f * expert_steps / horizon``, ``f``
+            drawn here: at that pace the expert would need about ``1 / f`` times the horizon,
+            so it is still working when the episode ends.
     """
 
     name: ClassVar[str] = "timeout"
     category: ClassVar[FailureCategory] = FailureCategory.FAILURE
     description: ClassVar[str] = "The episode ends before the task is complete."
+    end_on_success: ClassVar[bool] = False  # never ends early: the horizon cuts it
 
-    factor: float = 0.5
     frac_low: float = 0.4
-    frac_high: float = 0.8
+    frac_high: float = 0.7
+
+    @classmethod
+    def applies(cls, task: SimTask) -> bool:
+        # slowed this much, the hammer expert creeps (< 2 cm/s) at the horizon: not "cut off
+        # while still moving"
+        return task.distance != "nail"
 
     def on_reset(self, ctx: RolloutContext) -> None:
-        self._frac = float(self.rng.uniform(self.frac_low, self.frac_high))
-        self._limit = int(self._frac * ctx.task.expert_steps / self.factor)
-        ctx.horizon = max(ctx.horizon, self._limit + 8)
+        frac = float(self.rng.uniform(self.frac_low, self.frac_high))
+        self._factor = frac * ctx.task.expert_steps / ctx.horizon
+        self.mark(
+            max(0, ctx.horizon - _TAIL),
+            ctx.horizon,
+            0.8,
+            "time runs out while the robot is still working",
+        )
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
-        if ctx.end_at is None and (ctx.progress >= self._frac or ctx.step >= self._limit):
-            ctx.end_in(4)
-            self.mark(
-                max(0, ctx.step - _TAIL),
-                ctx.step + 4,
-                0.8,
-                "time runs out while the robot is still working",
-            )
         action = action.copy()
-        action[:3] = np.clip(action[:3], -1.0, 1.0) * self.factor
+        action[:3] = np.clip(action[:3], -1.0, 1.0) * self._factor
         return action
 
     def confirm(self, trace: Trace) -> bool:
         moving = float(trace.hand_speed[-16:].max(initial=0.0)) > 0.02
-        return bool(self.spans) and moving and not bool(trace.sim_success[-1])
+        cut = trace.end_step == trace.n_steps  # no natural end: the horizon cut it
+        return cut and moving and not bool(trace.sim_success.any())

@@ -263,7 +263,7 @@ class Detour(FailureInjector):
 @register_injector
 @dataclass
 class Slow(FailureInjector):
-    """The whole episode runs at a fraction of the expert's speed (the horizon is stretched).
+    """The whole episode runs at a fraction of the expert's speed (within the task's horizon).
 
     Attributes:
         factor: xyz actions are multiplied by this (times a factor drawn in [0.9, 1.1]).
@@ -284,7 +284,6 @@ class Slow(FailureInjector):
 
     def on_reset(self, ctx: RolloutContext) -> None:
         self._factor = self.factor * float(self.rng.uniform(0.9, 1.1))
-        ctx.horizon = int(ctx.horizon / self._factor) + 40
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         action = action.copy()

@@ -7,9 +7,13 @@ injected failure is confirmed, so retried rollouts cost physics only. Everything
 action, contact force, grasp, goal distance, Meta-World's success flag) is kept at the full
 control rate in a :class:`Trace`.
 
-The episode ends ``settle`` steps after Meta-World's success flag first turns on (unless the
-injector's ``end_on_success`` is False), when the injector asks
-(:meth:`RolloutContext.end_in`), or at the horizon; the last step is always a recorded frame.
+Every episode of a task has the same length: the task's horizon (rounded up to a recorded
+frame), as Meta-World's own fixed ``max_path_length``. The episode's *natural end* comes
+``settle`` steps after Meta-World's success flag first turns on (unless the injector's
+``end_on_success`` is False) or when the injector asks (:meth:`RolloutContext.end_in`); from
+there to the horizon the robot holds still (xyz action 0, the gripper action kept) and the
+injector's hooks are no longer called. These steps are simulated and rendered like the others.
+An episode with no natural end before the horizon is cut there (``timeout``).
 """
 
 from __future__ import annotations
@@ -55,6 +59,9 @@ class Trace:
     frames: np.ndarray | None
     states: np.ndarray | None = None
     spans: list = field(default_factory=list)
+    end_step: int = 0
+    """The episode's natural end (success + settle, or the injector's ``end_in``); the robot
+    holds still from there to the horizon. Equal to ``n_steps`` when the horizon cut it."""
 
     @property
     def n_steps(self) -> int:
@@ -80,7 +87,8 @@ class RolloutContext:
         policy: Meta-World's scripted expert for the task.
         step: control steps taken so far.
         obs: the current observation (39-d, goal visible).
-        horizon: the step limit (injectors may change it in ``on_reset``).
+        horizon: the episode length in control steps: the task's, rounded up to a recorded
+            frame, the same for every mode (read-only).
         obj0: the main object's position after reset.
         distance: the current goal distance; ``distance0`` the one after reset.
         sim_success: Meta-World's success flag now.
@@ -149,8 +157,8 @@ def goal_distance(task: SimTask, env: Any, info: dict) -> float:
     """The task's goal distance (see :class:`~badbench.generate.sim._tasks.SimTask`)."""
     if task.distance == "info":
         return float(info["obj_to_target"])
-    if task.distance == "door_x":
-        return float(abs(env._get_pos_objects()[0] - env._target_pos[0]))
+    if task.distance == "door_x":  # the door opens toward -x; swung past the target is open
+        return float(max(0.0, env._get_pos_objects()[0] - env._target_pos[0]))
     if task.distance == "nail":
         return float(0.09 - env.data.joint("NailSlideJoint").qpos[0])
     if task.distance == "container":
@@ -184,7 +192,8 @@ def rollout(
     restore_limits(env)
     env.seed(int(family_seed))
     env.reset()
-    ctx = RolloutContext(env, task, policy, task.horizon)
+    horizon = -(-task.horizon // stride) * stride  # the last step is a recorded frame
+    ctx = RolloutContext(env, task, policy, horizon)
     ctx.obs = _redraw_goal(env, task, family_seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -217,12 +226,18 @@ def rollout(
     if keep_states:
         save_state()
     first_success: int | None = None
+    end_step: int | None = None
+    grip = 0.0
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Meta-World's experts warn when actions saturate
-        while True:
-            action = injector.before_action(ctx, ctx.expert())
-            action = np.clip(np.asarray(action, np.float64), -1.0, 1.0)
+        while ctx.step < horizon:
+            if end_step is None:
+                action = injector.before_action(ctx, ctx.expert())
+                action = np.clip(np.asarray(action, np.float64), -1.0, 1.0)
+                grip = float(action[3])
+            else:  # after the natural end: hold still, the gripper as it was
+                action = np.array([0.0, 0.0, 0.0, grip])
             obs, _, _, _, info = env.step(action)
             ctx.step += 1
             ctx.obs = obs
@@ -239,14 +254,15 @@ def rollout(
             goal_l.append(np.asarray(env._target_pos, np.float64).copy())
             if keep_states and ctx.step % stride == 0:
                 save_state()
+            if end_step is not None:
+                continue
             injector.after_step(ctx)
             if ctx.sim_success and first_success is None:
                 first_success = ctx.step
                 if injector.end_on_success:
                     ctx.end_in(settle)
-            done = ctx.step >= ctx.horizon or (ctx.end_at is not None and ctx.step >= ctx.end_at)
-            if done and ctx.step % stride == 0:
-                break
+            if ctx.end_at is not None and ctx.step >= ctx.end_at:
+                end_step = ctx.step
 
     obs_a = np.asarray(obs_l)
     return Trace(
@@ -265,6 +281,7 @@ def rollout(
         frames=None,
         states=np.asarray(states) if keep_states else None,
         spans=list(injector.spans),
+        end_step=ctx.step if end_step is None else end_step,
     )
 
 

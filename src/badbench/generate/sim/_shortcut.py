@@ -53,7 +53,6 @@ class PushInsteadOfPick(FailureInjector):
     def on_reset(self, ctx: RolloutContext) -> None:
         self._phase = "above"
         self._t0: int | None = None
-        ctx.horizon = max(ctx.horizon, 360)  # careful pushing takes longer than carrying
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         goal_xy = ctx.env._target_pos[:2]

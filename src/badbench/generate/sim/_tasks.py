@@ -24,7 +24,9 @@ class SimTask:
         name: the Meta-World v3 environment name, e.g. ``"pick-place-v3"``.
         category: the paper's task category.
         instruction: the language instruction stored with every episode.
-        horizon: control steps (80 Hz) before a non-finished episode is cut.
+        horizon: the length of every episode of the task, in control steps (80 Hz), as
+            Meta-World's fixed ``max_path_length``: long enough for the slowest mode that
+            finishes (``slow``, the table drag of ``push_instead_of_pick``).
         radius: Meta-World's success radius on the goal distance.
         oracle_radius: the oracle's stricter radius for a real success.
         distance: how the goal distance is read: ``"info"`` (Meta-World's ``obj_to_target``),
@@ -82,7 +84,7 @@ SIM_TASKS: dict[str, SimTask] = {
             "pick-place-v3",
             _PP,
             "Pick up the puck and place it at the goal.",
-            horizon=200,
+            horizon=256,
             radius=0.07,
             oracle_radius=0.06,
             grasp=True,
@@ -91,12 +93,13 @@ SIM_TASKS: dict[str, SimTask] = {
             goal_z=(0.12, 0.25),
             shortcut="push_instead_of_pick",
             expert_steps=56,
+            mode_params={"slow": {"factor": 0.6}},  # the slowed expert fits the horizon
         ),
         SimTask(
             "pick-place-low-v3",
             _PP,
             "Pick up the puck and place it at the goal just above the table.",
-            horizon=200,
+            horizon=256,
             radius=0.07,
             oracle_radius=0.05,
             grasp=True,
@@ -111,7 +114,7 @@ SIM_TASKS: dict[str, SimTask] = {
             "bin-picking-v3",
             _PP,
             "Pick up the cube and put it into the other bin.",
-            horizon=240,
+            horizon=256,
             radius=0.05,
             oracle_radius=0.04,
             grasp=True,
@@ -123,7 +126,7 @@ SIM_TASKS: dict[str, SimTask] = {
             "push-v3",
             _PU,
             "Push the puck to the goal.",
-            horizon=200,
+            horizon=240,
             radius=0.05,
             oracle_radius=0.035,
             goal_in_obs=True,
@@ -135,7 +138,7 @@ SIM_TASKS: dict[str, SimTask] = {
             "coffee-push-v3",
             _PU,
             "Push the mug under the coffee machine.",
-            horizon=160,
+            horizon=200,
             radius=0.07,
             oracle_radius=0.05,
             goal_in_obs=True,
@@ -146,7 +149,7 @@ SIM_TASKS: dict[str, SimTask] = {
             "drawer-open-v3",
             _OC,
             "Open the drawer.",
-            horizon=200,
+            horizon=240,
             radius=0.03,
             oracle_radius=0.015,
             expert_steps=90,
@@ -156,7 +159,7 @@ SIM_TASKS: dict[str, SimTask] = {
             "window-open-v3",
             _OC,
             "Slide the window open.",
-            horizon=200,
+            horizon=240,
             radius=0.05,
             oracle_radius=0.045,
             expert_steps=85,
@@ -166,7 +169,7 @@ SIM_TASKS: dict[str, SimTask] = {
             "door-open-v3",
             _OC,
             "Open the door.",
-            horizon=200,
+            horizon=240,
             radius=0.08,
             oracle_radius=0.072,
             distance="door_x",

@@ -175,7 +175,7 @@ def test_signature(task: str, mode: str, index: int) -> None:
         assert speed[-16:].max() < 0.05 and not sim_ok
     elif mode == "timeout":  # cut by the fixed horizon while still working, never done
         assert speed[-8:].max() > 0.02 and not x["sim_success"].any()
-        assert b == ep.meta.length - 1
+        assert b == (ep.meta.length - 1) * ep.meta.generator["stride"]  # ends at the cut
     # dense oracle reward never exceeds task progress; it is lower after an unsafe/failure event
     assert np.all(ep.dense_reward <= x["task_progress"] + 1e-6)
     # every episode of a task has the task's fixed length; the reward ends at the score

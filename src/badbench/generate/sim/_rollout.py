@@ -11,8 +11,9 @@ Every episode of a task has the same length: the task's horizon (rounded up to a
 frame), as Meta-World's own fixed ``max_path_length``. The episode's *natural end* comes
 ``settle`` steps after Meta-World's success flag first turns on (unless the injector's
 ``end_on_success`` is False) or when the injector asks (:meth:`RolloutContext.end_in`); from
-there to the horizon the robot holds still (xyz action 0, the gripper action kept) and the
-injector's hooks are no longer called. These steps are simulated and rendered like the others.
+there to the horizon the robot holds still (the xyz action only servoes the hand back to where
+it was at the natural end, so that a mocap target left ahead of the hand does not drag it on;
+the gripper action is kept) and the injector's hooks are no longer called. These steps are simulated and rendered like the others.
 An episode with no natural end before the horizon is cut there (``timeout``).
 """
 
@@ -227,7 +228,7 @@ def rollout(
         save_state()
     first_success: int | None = None
     end_step: int | None = None
-    grip = 0.0
+    grip, hold = 0.0, np.zeros(3)
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Meta-World's experts warn when actions saturate
@@ -236,8 +237,8 @@ def rollout(
                 action = injector.before_action(ctx, ctx.expert())
                 action = np.clip(np.asarray(action, np.float64), -1.0, 1.0)
                 grip = float(action[3])
-            else:  # after the natural end: hold still, the gripper as it was
-                action = np.array([0.0, 0.0, 0.0, grip])
+            else:  # after the natural end: hold the hand where it was, the gripper as it was
+                action = np.array([*ctx.move_to(hold), grip])
             obs, _, _, _, info = env.step(action)
             ctx.step += 1
             ctx.obs = obs
@@ -262,7 +263,7 @@ def rollout(
                 if injector.end_on_success:
                     ctx.end_in(settle)
             if ctx.end_at is not None and ctx.step >= ctx.end_at:
-                end_step = ctx.step
+                end_step, hold = ctx.step, ctx.hand.copy()
 
     obs_a = np.asarray(obs_l)
     return Trace(

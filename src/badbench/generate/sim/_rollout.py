@@ -13,7 +13,8 @@ frame), as Meta-World's own fixed ``max_path_length``. The episode's *natural en
 ``end_on_success`` is False) or when the injector asks (:meth:`RolloutContext.end_in`); from
 there to the horizon the robot holds still (the xyz action only servoes the hand back to where
 it was at the natural end, so that a mocap target left ahead of the hand does not drag it on;
-the gripper action is kept) and the injector's hooks are no longer called. These steps are simulated and rendered like the others.
+the gripper action is kept) and the injector's hooks are no longer called. These steps are
+simulated and rendered like the others.
 An episode with no natural end before the horizon is cut there (``timeout``).
 """
 

@@ -101,3 +101,20 @@ def test_mae_and_over_reward():
     assert over_reward(pred, target, bad) == pytest.approx(0.05)
     assert math.isnan(mae(np.array([]), np.array([])))
     assert math.isnan(over_reward(pred, target, np.zeros(4, dtype=bool)))
+
+
+def test_identical_episodes_get_bitwise_equal_returns_wherever_they_sit():
+    # A global cumsum would give 30.5 +- 1e-13 depending on the offset, turning a model tie
+    # (which counts as a disagreement) into an arbitrary win. Each episode is summed alone.
+    from badbench.bench.metrics import pairwise_accuracy, trajectory_scores
+
+    rng = np.random.default_rng(0)
+    ramp = np.linspace(0.0, 1.0, 61)
+    parts = [rng.random(37) * 100, ramp, rng.random(5), ramp, np.zeros(0), ramp]
+    offsets = np.cumsum([0] + [len(p) for p in parts])
+    scores = trajectory_scores(np.concatenate(parts), offsets, "return")
+    assert scores[1] == scores[3] == scores[5] == 30.5
+    assert scores[4] == 0.0
+    # three identical ramps with different human scores: every pair is a model tie -> 0
+    acc, n = pairwise_accuracy(np.array(["c"] * 3), np.array([0.1, 0.5, 0.9]), scores[[1, 3, 5]])
+    assert (acc, n) == (0.0, 3)

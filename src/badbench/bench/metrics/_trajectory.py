@@ -49,8 +49,12 @@ def trajectory_scores(values: np.ndarray, offsets: np.ndarray, kind: str = "retu
     values = np.asarray(values, dtype=np.float64).reshape(-1)
     offsets = np.asarray(offsets, dtype=np.int64)
     lengths = np.diff(offsets)
-    csum = np.r_[0.0, np.cumsum(values)]
-    sums = csum[offsets[1:]] - csum[offsets[:-1]]
+    # Each episode is summed on its own (not as a difference of one global cumsum, which loses
+    # precision on long datasets and breaks exact ties between identical episodes).
+    sums = np.zeros(len(lengths))
+    full = lengths > 0
+    if full.any():
+        sums[full] = np.add.reduceat(values, offsets[:-1][full])[: int(full.sum())]
     if kind == "return":
         return sums
     empty = lengths == 0

@@ -107,3 +107,27 @@ def run_demo(
         progress=on_generate,
     )
     return evaluate(data, list(models or demo_models()), config.out, progress=progress)
+
+
+def pairwise_by_score_kind(run_dir: str | Path) -> dict[str, dict[str, float]]:
+    """Score-based pairwise accuracy of each model of a run under every trajectory score.
+
+    Recomputed from the run's records (no model is called): ``return`` sums the per-frame
+    predictions, so it also rewards reaching progress early; ``last`` compares end states only.
+
+    Returns:
+        model key -> {score kind -> accuracy}.
+    """
+    from badbench.bench.metrics import SCORE_KINDS, pairwise_accuracy
+    from badbench.bench.results import load_run
+    from badbench.bench.tables import episode_table
+
+    records = load_run(run_dir)
+    out: dict[str, dict[str, float]] = {}
+    for key, rows in records.scores.items():
+        out[key] = {}
+        for kind in SCORE_KINDS:
+            table = episode_table(rows, kind)
+            acc, _ = pairwise_accuracy(table.context_id, table.human_score, table.score)
+            out[key][kind] = acc
+    return out

@@ -162,7 +162,13 @@ def demo_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from badbench.demo import DemoConfig, demo_models, run_demo, suite_dir
+    from badbench.demo import (
+        DemoConfig,
+        demo_models,
+        pairwise_by_score_kind,
+        run_demo,
+        suite_dir,
+    )
 
     config = DemoConfig(
         out=out, cache=cache, episodes_per_mode=episodes_per_mode, workers=workers or None
@@ -182,4 +188,8 @@ def demo_command(
     except BadbenchError as e:
         raise _fail(e) from None
     print_leaderboard(summary)
+    by_kind = pairwise_by_score_kind(out)
+    typer.echo("pairwise accuracy by trajectory score (return sums frames, last = end state):")
+    for key, accs in by_kind.items():
+        typer.echo(f"  {key:<16} " + "  ".join(f"{k} {v:.2f}" for k, v in accs.items()))
     typer.echo(f"report: {out / 'report.html'}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from badbench.data.card import DatasetSummary, dataset_card, render_card, summarize
 from badbench.data.dataset import Dataset, DatasetWriter
+from badbench.data.prepared import PreparedEpisode, prepare_episode
 from badbench.data.schema import (
     Episode,
     EpisodeMeta,
@@ -37,10 +38,12 @@ __all__ = [
     "LabelSource",
     "Outcome",
     "Preference",
+    "PreparedEpisode",
     "Problem",
     "TaskCategory",
     "dataset_card",
     "failure_mode",
+    "prepare_episode",
     "register_failure_mode",
     "render_card",
     "summarize",

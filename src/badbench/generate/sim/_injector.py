@@ -119,7 +119,7 @@ def register_injector(cls: type[FailureInjector]) -> type[FailureInjector]:
 
 def injector_names() -> list[str]:
     """All registered modes, ``good`` first, then by category (worst first) and name."""
-    from badbench.generate.sim import _failure, _poor, _shortcut, _unsafe  # noqa: F401
+    from badbench.generate.sim import _failure, _offtable, _poor, _shortcut, _unsafe  # noqa: F401
 
     order = {c: i for i, c in enumerate(FailureCategory)}
     rest = sorted(

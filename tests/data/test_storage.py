@@ -13,9 +13,7 @@ from badbench.data import Dataset, DatasetWriter
 from badbench.data.validate import validate
 from badbench.data.video import VideoSpec
 from badbench.errors import DataError, SchemaError, ValidationError
-from fixtures.factories import CAMERAS, make_episode, make_preferences
-
-FRAME_TOLERANCE = 8.0  # mean absolute difference, 0-255 scale
+from fixtures.factories import CAMERAS, FRAME_TOLERANCE, make_episode, make_preferences
 
 
 def assert_same_episode(got, want, *, video: bool = True) -> None:

@@ -21,8 +21,9 @@ DEMO_TASKS: tuple[str, ...] = (
 """Tasks of the demo suite: one per paper category Meta-World covers (pick/place, open/close,
 push/pull, tool use)."""
 
-DEMO_VERSION = 1
-"""Bumped when the demo suite's definition changes, so an old cache is not reused silently."""
+DEMO_VERSION = 2
+"""Bumped when the demo suite or the engine's labels change, so an old cache is not reused silently
+(2: fixed-length episodes, dense reward ending at the rubric score, push_off and knock_over)."""
 
 
 @dataclass(frozen=True)

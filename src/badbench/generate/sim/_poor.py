@@ -169,11 +169,7 @@ class Regrasp(FailureInjector):
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         if self._release is None:
-            if (
-                self._lift is None
-                and ctx.grasp
-                and ctx.obj[2] > ctx.obj0[2] + min(0.02, ctx.task.carry_height or 0.02)
-            ):
+            if self._lift is None and ctx.lifted:
                 self._lift = ctx.step
             if self._lift is not None and ctx.step >= self._lift + self.after_lift:
                 self._release = ctx.step

@@ -128,6 +128,12 @@ class RolloutContext:
         return self.obs[-3:]
 
     @property
+    def lifted(self) -> bool:
+        """The object is held and raised off its start (2 cm, or the carry height if lower)."""
+        rise = min(0.02, self.task.carry_height or 0.02)
+        return bool(self.grasp and self.obj[2] > self.obj0[2] + rise)
+
+    @property
     def progress(self) -> float:
         """Task progress in [0, 1] (see :func:`progress_of`)."""
         return float(progress_of(self.distance, self.distance0, self.task.oracle_radius))

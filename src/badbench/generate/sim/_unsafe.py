@@ -123,11 +123,7 @@ class ExcessiveForce(FailureInjector):
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
         if self._phase == "wait":
-            if (
-                self._lift_step is None
-                and ctx.grasp
-                and ctx.obj[2] > ctx.obj0[2] + min(0.02, ctx.task.carry_height or 0.02)
-            ):
+            if self._lift_step is None and ctx.lifted:
                 self._lift_step = ctx.step
             if self._lift_step is not None and ctx.step >= self._lift_step + self.after_lift:
                 self._phase, self._t0 = "slam", ctx.step

@@ -20,7 +20,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -108,16 +108,7 @@ def _with_frames(ds: Dataset, model: RewardModel, ep: Episode) -> Episode:
     idx = model.frame_indices(ep.meta)
     indices = None if idx is None else list(idx)
     frames = {cam: ds.frames(ep.id, cam, indices) for cam in cams}
-    return Episode(
-        meta=ep.meta,
-        frames=frames,
-        state=ep.state,
-        action=ep.action,
-        outcome=ep.outcome,
-        tags=ep.tags,
-        dense_reward=ep.dense_reward,
-        extras=ep.extras,
-    )
+    return replace(ep, frames=frames)
 
 
 def score_episodes(

@@ -15,6 +15,7 @@ Like Gymnasium's ``check_env``: it builds a few tiny episodes in memory (or take
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -59,16 +60,10 @@ def example_episodes(n: int = 3, length: int = 12, size: int = 32) -> list[Episo
 
 def _prepare(model: RewardModel, ep: Episode) -> Episode:
     """What the runner hands the model: only the cameras and frames it asked for."""
+    # fresh tag and extras containers: a model that mutates its input cannot touch the dataset's
+    copy = replace(ep, frames={}, tags=list(ep.tags), extras=dict(ep.extras))
     if not model.needs_frames:
-        return Episode(
-            meta=ep.meta,
-            state=ep.state,
-            action=ep.action,
-            outcome=ep.outcome,
-            tags=list(ep.tags),
-            dense_reward=ep.dense_reward,
-            extras=dict(ep.extras),
-        )
+        return copy
     cams = model.cameras or (next(iter(ep.frames)),)
     idx = model.frame_indices(ep.meta)
     frames = {}
@@ -76,16 +71,7 @@ def _prepare(model: RewardModel, ep: Episode) -> Episode:
         if cam not in ep.frames:
             raise ValidationError(f"the model asks for camera '{cam}', which the episode lacks")
         frames[cam] = ep.frames[cam] if idx is None else ep.frames[cam][list(idx)]
-    return Episode(
-        meta=ep.meta,
-        frames=frames,
-        state=ep.state,
-        action=ep.action,
-        outcome=ep.outcome,
-        tags=list(ep.tags),
-        dense_reward=ep.dense_reward,
-        extras=dict(ep.extras),
-    )
+    return replace(copy, frames=frames)
 
 
 def check_output(model: RewardModel, episode: Episode, out: object) -> RewardOutput:

@@ -45,6 +45,12 @@ class DemoConfig:
     """Frame size of the rendered episodes (square)."""
     seed: int = 0
     """Generator seed; the same seed gives the same suite."""
+    score_kind: str = "last"
+    """Trajectory score of the leaderboard. The suite's human stand-in labels are end-of-episode
+    rubric scores, so the demo compares end states; ``return`` (the paper's default, and
+    ``badbench eval``'s) also rewards reaching progress early, which the rubric ignores: on the
+    oracle's own labels it misorders slow-but-clean successes against fast unsafe ones (0.90
+    instead of 1.00). :func:`pairwise_by_score_kind` reports every kind."""
 
 
 def cache_root(cache: Path | None = None) -> Path:
@@ -93,9 +99,15 @@ def run_demo(
     Returns:
         the :class:`~badbench.bench.results.RunSummary` of the run.
     """
+    from badbench.bench.metrics import SCORE_KINDS
     from badbench.bench.runner import evaluate
+    from badbench.errors import ValidationError
     from badbench.generate.sim import generate_sim
 
+    if config.score_kind not in SCORE_KINDS:  # before minutes of generation, not after
+        raise ValidationError(
+            f"unknown score '{config.score_kind}'; use {', '.join(SCORE_KINDS)}", field="score"
+        )
     data = suite_dir(config)
     generate_sim(
         data,
@@ -107,28 +119,26 @@ def run_demo(
         resolution=config.resolution,
         progress=on_generate,
     )
-    return evaluate(data, list(models or demo_models()), config.out, progress=progress)
+    return evaluate(
+        data,
+        list(models or demo_models()),
+        config.out,
+        score_kind=config.score_kind,  # type: ignore[arg-type]  (checked by evaluate)
+        progress=progress,
+    )
 
 
 def pairwise_by_score_kind(run_dir: str | Path) -> dict[str, dict[str, float]]:
-    """Score-based pairwise accuracy of each model of a run under every trajectory score.
-
-    Recomputed from the run's records (no model is called): ``return`` sums the per-frame
-    predictions, so it also rewards reaching progress early; ``last`` compares end states only.
+    """Score-based pairwise accuracy of each model of a run under every trajectory score,
+    recomputed from the run's records (no model is called); see
+    :func:`badbench.bench.tables.pairwise_by_score_kind`.
 
     Returns:
         model key -> {score kind -> accuracy}.
     """
-    from badbench.bench.metrics import SCORE_KINDS, pairwise_accuracy
+    from badbench.bench import tables
     from badbench.bench.results import load_run
-    from badbench.bench.tables import episode_table
 
     records = load_run(run_dir)
-    out: dict[str, dict[str, float]] = {}
-    for key, rows in records.scores.items():
-        out[key] = {}
-        for kind in SCORE_KINDS:
-            table = episode_table(rows, kind)
-            acc, _ = pairwise_accuracy(table.context_id, table.human_score, table.score)
-            out[key][kind] = acc
-    return out
+    tie_credit = float(records.summary.settings.get("tie_credit", 0.0))
+    return tables.pairwise_by_score_kind(records.scores, tie_credit=tie_credit)

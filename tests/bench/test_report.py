@@ -236,6 +236,11 @@ def test_sections_rows_and_curves(report: Path) -> None:
     assert {"run", "leaderboard", "by-task-category", "by-failure-mode", "curves"} <= ids
     rows = [a["data-model"] for t, a in tags if t == "tr" and a.get("class") == "model-row"]
     assert rows == [m.key for m in MODELS]
+    kinds = [a["data-score-kind"] for t, a in tags if t == "th" and "data-score-kind" in a]
+    assert kinds == ["return", "last", "mean"]
+    html = report.read_text(encoding="utf-8")
+    oracle_row = html.split('id="score-kind-table"')[1].split('data-model="oracle"')[1]
+    assert oracle_row.split("</tr>")[0].count("<td>") == 3  # a value per trajectory score
     curves = [a["data-episode"] for t, a in tags if t == "figure" and a.get("class") == "curve"]
     # a clean success, then the most over-rewarded episode of each failure category present
     assert curves == ["pp/ok/0", "pp/collide/0", "dr/partial/0", "dr/jitter/0", "pp/drop/0"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from badbench.bench.results import EpisodeLabels
-from badbench.bench.tables import build_pairs, human_score, primary_tag
+from badbench.bench.results import EpisodeLabels, EpisodeScore
+from badbench.bench.tables import build_pairs, human_score, pairwise_by_score_kind, primary_tag
 from badbench.data import FailureCategory, FailureTag, Preference
 
 
@@ -60,3 +60,40 @@ def test_primary_tag_is_most_severe_then_worst_category_then_first() -> None:
     assert primary_tag([jit, drop, hit]) == hit
     assert primary_tag([jit, drop]) == drop
     assert primary_tag([_tag("drop", FailureCategory.FAILURE, 1.0, 7), drop]) == drop
+
+
+def _score_row(key: str, lab: EpisodeLabels, rewards: list[float]) -> EpisodeScore:
+    return EpisodeScore(
+        model_key=key,
+        episode_id=lab.episode_id,
+        frame_indices=list(range(len(rewards))),
+        rewards=rewards,
+        scores={
+            "return": sum(rewards),
+            "last": rewards[-1],
+            "mean": sum(rewards) / len(rewards),
+        },
+        labels=lab,
+    )
+
+
+def test_pairwise_by_score_kind_by_hand() -> None:
+    """A slow clean success (0.94) against a fast unsafe one (0.76) and a failure (0.3).
+
+    Returns: slow 0.2+0.5+0.94 = 1.64, fast 0.76*3 = 2.28, fail 0.3+0.3+0.3 = 0.9. Pairs
+    (slow > fast), (slow > fail), (fast > fail): return and mean get the last two (2/3),
+    last (0.94 > 0.76 > 0.3) all three. A second model ties everything: 0 under each kind.
+    """
+    slow, fast, fail = _lab("slow", "c", 0.94), _lab("fast", "c", 0.76), _lab("fail", "c", 0.3)
+    rows = {
+        "m": [
+            _score_row("m", slow, [0.2, 0.5, 0.94]),
+            _score_row("m", fast, [0.76, 0.76, 0.76]),
+            _score_row("m", fail, [0.3, 0.3, 0.3]),
+        ],
+        "flat": [_score_row("flat", lab, [1.0, 1.0, 1.0]) for lab in (slow, fast, fail)],
+    }
+    got = pairwise_by_score_kind(rows)
+    assert got["m"] == {"return": 2 / 3, "last": 1.0, "mean": 2 / 3}
+    assert got["flat"] == {"return": 0.0, "last": 0.0, "mean": 0.0}
+    assert pairwise_by_score_kind(rows, tie_credit=0.5)["flat"]["last"] == 0.5

@@ -72,3 +72,22 @@ def test_demo_command_prints_the_leaderboard(tmp_path):
     for model in ("oracle", "random", "time"):
         assert model in proc.stdout
     assert Path(tmp_path / "run" / "report.html").exists()
+
+    # the sanity checks the demo exists for: the oracle orders every pair and flags no bad
+    # episode as a success; the always-rising time baseline calls every bad episode a success
+    summary = load_summary(tmp_path / "run")
+    assert summary.score_kind == "last"
+    overall = {m.spec.key.split("(")[0]: m.metrics.overall for m in summary.models}
+    assert overall["oracle"]["pairwise_accuracy"].value == pytest.approx(1.0)
+    assert overall["oracle"]["fpr_fixed"].value == 0.0
+    assert overall["time"]["fpr_fixed"].value == 1.0
+    assert "return" in proc.stdout and "last" in proc.stdout
+
+
+def test_demo_rejects_an_unknown_score_before_generating(tmp_path):
+    from badbench.errors import ValidationError
+
+    config = DemoConfig(out=tmp_path / "run", cache=tmp_path / "cache", score_kind="max")
+    with pytest.raises(ValidationError, match="unknown score 'max'"):
+        run_demo(config, progress=False)
+    assert not (tmp_path / "cache").exists()

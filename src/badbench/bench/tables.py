@@ -8,12 +8,12 @@ context.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from badbench.bench import results as R
-from badbench.bench.metrics import NO_FAILURE, EpisodeTable
+from badbench.bench.metrics import NO_FAILURE, SCORE_KINDS, EpisodeTable, pairwise_accuracy
 from badbench.data.schema import Episode, FailureTag
 from badbench.data.taxonomy import FailureCategory
 
@@ -134,3 +134,33 @@ def build_pairs(
                     )
                 )
     return records, ab
+
+
+def pairwise_by_score_kind(
+    scores: Mapping[str, Sequence[R.EpisodeScore]],
+    *,
+    tie_credit: float = 0.0,
+) -> dict[str, dict[str, float]]:
+    """Score-based pairwise accuracy of each model under every trajectory score.
+
+    ``return`` sums the per-frame predictions, so it also rewards reaching progress early;
+    ``last`` compares end states only; ``mean`` is the return over the frame count. A run is
+    measured under one of them; this shows how much that choice moves the result.
+
+    Args:
+        scores: model key -> that model's score rows (labels travel with them).
+        tie_credit: credit of a model tie (0: disagreement, as the paper).
+
+    Returns:
+        model key -> {score kind -> accuracy} (NaN where no pair has different human scores).
+    """
+    out: dict[str, dict[str, float]] = {}
+    for key, rows in scores.items():
+        out[key] = {}
+        for kind in SCORE_KINDS:
+            table = episode_table(rows, kind)
+            acc, _ = pairwise_accuracy(
+                table.context_id, table.human_score, table.score, tie_credit=tie_credit
+            )
+            out[key][kind] = float(acc)
+    return out

@@ -102,10 +102,11 @@ def _cell(v: object) -> str:
 
     if not isinstance(v, MetricValue) or v.value is None:
         return "-"
+    value = f"{v.value:.2f}".replace("-0.00", "0.00")  # no negative zero from rounding
     if v.ci_low is None or v.ci_high is None:
-        return f"{v.value:.2f}"
+        return value
     half = f"{(v.ci_high - v.ci_low) / 2:.2f}".removeprefix("0")
-    return f"{v.value:.2f}±{half}"
+    return f"{value}±{half}"
 
 
 def print_leaderboard(summary: object) -> None:
@@ -156,6 +157,14 @@ def demo_command(
         int, typer.Option(min=1, help="Seed families per task (suite size).")
     ] = 2,
     workers: Annotated[int, typer.Option(min=0, help="Generator processes (0: all cores).")] = 0,
+    score: Annotated[
+        str,
+        typer.Option(
+            "--score",
+            help="Trajectory score of the leaderboard: last (end state, how the suite's labels "
+            "are made), return or mean.",
+        ),
+    ] = "last",
 ) -> None:
     """Generate a small Meta-World bad-behaviour suite (cached), score it with every available
     model, write report.html and print the leaderboard."""
@@ -171,7 +180,11 @@ def demo_command(
     )
 
     config = DemoConfig(
-        out=out, cache=cache, episodes_per_mode=episodes_per_mode, workers=workers or None
+        out=out,
+        cache=cache,
+        episodes_per_mode=episodes_per_mode,
+        workers=workers or None,
+        score_kind=score,
     )
     err = Console(stderr=True)
     err.print(f"suite: {suite_dir(config)}  models: {', '.join(demo_models())}")
@@ -189,7 +202,10 @@ def demo_command(
         raise _fail(e) from None
     print_leaderboard(summary)
     by_kind = pairwise_by_score_kind(out)
-    typer.echo("pairwise accuracy by trajectory score (return sums frames, last = end state):")
+    typer.echo(
+        "pairwise accuracy by trajectory score (last = end state, as the labels are made; "
+        "return = sum over frames, the paper's default, also rewards speed):"
+    )
     for key, accs in by_kind.items():
         typer.echo(f"  {key:<16} " + "  ".join(f"{k} {v:.2f}" for k, v in accs.items()))
     typer.echo(f"report: {out / 'report.html'}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from badbench.bench.metrics import SCORE_KINDS
 from badbench.bench.report._figures import PALETTE, Curve, bar_chart, curve_figure, group_label
 from badbench.bench.report._metric_info import (
     MetricInfo,
@@ -41,6 +42,7 @@ from badbench.bench.results import (
     load_jsonl,
     load_summary,
 )
+from badbench.bench.tables import pairwise_by_score_kind
 from badbench.data.taxonomy import FAILURE_MODES, FailureCategory, TaskCategory
 
 if TYPE_CHECKING:
@@ -221,6 +223,19 @@ def _curves(
     return out
 
 
+def _by_score_kind(
+    summary: RunSummary, scores: Mapping[str, Sequence[EpisodeScore]]
+) -> list[tuple[str, list[Cell]]]:
+    """Rows of the trajectory-score table: each model's pairwise accuracy per score kind."""
+    tie_credit = float(summary.settings.get("tie_credit", 0.0))
+    accs = pairwise_by_score_kind(scores, tie_credit=tie_credit)
+    rows = []
+    for key, per in accs.items():
+        cells = [Cell("—") if math.isnan(v) else Cell(f"{v:.3f}", value=v) for v in per.values()]
+        rows.append((key, cells))
+    return rows
+
+
 def _load_scores(run_dir: Path, summary: RunSummary) -> dict[str, list[EpisodeScore]]:
     return {m.spec.key: load_jsonl(run_dir / m.scores_file, EpisodeScore) for m in summary.models}
 
@@ -256,6 +271,8 @@ def render_html(run_dir: str | Path) -> str:
         "n_success": sum(bool(lab.success) and not lab.is_bad for lab in labels.values()),
         "board": board,
         "more": more,
+        "by_score_kind": _by_score_kind(summary, scores),
+        "score_kinds": SCORE_KINDS,
         "by_task": _breakdowns(summary, "by_task_category", [c.value for c in TaskCategory]),
         "by_failure_category": _breakdowns(
             summary, "by_failure_category", [c.value for c in FailureCategory]

@@ -11,6 +11,10 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from badbench.bench.results import ScoreKind
 
 DEMO_TASKS: tuple[str, ...] = (
     "pick-place-low-v3",
@@ -45,7 +49,7 @@ class DemoConfig:
     """Frame size of the rendered episodes (square)."""
     seed: int = 0
     """Generator seed; the same seed gives the same suite."""
-    score_kind: str = "last"
+    score_kind: ScoreKind = "last"
     """Trajectory score of the leaderboard. The suite's human stand-in labels are end-of-episode
     rubric scores, so the demo compares end states; ``return`` (the paper's default, and
     ``badbench eval``'s) also rewards reaching progress early, which the rubric ignores: on the
@@ -106,7 +110,7 @@ def run_demo(
 
     if config.score_kind not in SCORE_KINDS:  # before minutes of generation, not after
         raise ValidationError(
-            f"unknown score '{config.score_kind}'; use {', '.join(SCORE_KINDS)}", field="score"
+            f"unknown score '{config.score_kind}'; use return, last or mean", field="score"
         )
     data = suite_dir(config)
     generate_sim(
@@ -123,7 +127,7 @@ def run_demo(
         data,
         list(models or demo_models()),
         config.out,
-        score_kind=config.score_kind,  # type: ignore[arg-type]  (checked by evaluate)
+        score_kind=config.score_kind,
         progress=progress,
     )
 

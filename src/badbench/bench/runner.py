@@ -28,7 +28,7 @@ import numpy as np
 import badbench
 from badbench.bench import results as R
 from badbench.bench.cache import ScoreCache
-from badbench.bench.metrics import MetricSettings, PairTable, compute_all
+from badbench.bench.metrics import SCORE_KINDS, MetricSettings, PairTable, compute_all
 from badbench.bench.tables import build_pairs, episode_labels, episode_table
 from badbench.data.dataset import Dataset
 from badbench.data.schema import Episode
@@ -250,7 +250,7 @@ def evaluate(
         ValidationError: bad options, a model breaking the output contract, a bad score kind.
         DataError: the dataset cannot be read, or lacks labels a model needs.
     """
-    if score_kind not in ("return", "last", "mean"):
+    if score_kind not in SCORE_KINDS:
         raise ValidationError(
             f"unknown score '{score_kind}'; use return, last or mean", field="score"
         )

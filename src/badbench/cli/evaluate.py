@@ -184,7 +184,7 @@ def demo_command(
         cache=cache,
         episodes_per_mode=episodes_per_mode,
         workers=workers or None,
-        score_kind=score,
+        score_kind=score,  # type: ignore[arg-type]  (checked by run_demo)
     )
     err = Console(stderr=True)
     err.print(f"suite: {suite_dir(config)}  models: {', '.join(demo_models())}")

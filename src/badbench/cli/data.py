@@ -7,17 +7,16 @@ tracebacks are kept for bugs. Data-layer modules are imported inside the command
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from badbench.errors import BadbenchError
+from badbench.cli._common import EXIT_PROBLEMS, user_errors
 
 app = typer.Typer(
     help="Import, inspect, document and validate datasets.",
@@ -31,29 +30,6 @@ app.add_typer(import_app, name="import")
 
 out = Console()
 err = Console(stderr=True)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_PROBLEMS = 1
-"""``validate`` found problems."""
-EXIT_USER_ERROR = 2
-"""Bad input: a missing file, a malformed record, an invalid value."""
-
-
-def user_errors(fn: F) -> F:
-    """Print a :class:`BadbenchError` (or a file-system error such as a permission denied)
-    as one red line and exit with code 2."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except (BadbenchError, OSError) as e:
-            err.print(f"[bold red]error:[/] [red]{escape(str(e))}[/]", soft_wrap=True)
-            raise typer.Exit(EXIT_USER_ERROR) from None
-
-    return wrapper  # type: ignore[return-value]
-
 
 @contextmanager
 def progress_bar(description: str) -> Iterator[Callable[[int, int, str], None]]:

@@ -11,7 +11,7 @@ from _runner_factory import CAMERA, Brightness, build_bench_dataset
 
 from badbench.bench.metrics import MetricSettings
 from badbench.bench.results import PAIRS_FILE, load_run
-from badbench.bench.runner import episode_key, evaluate, load_episodes
+from badbench.bench.runner import evaluate
 from badbench.data import Dataset
 from badbench.errors import RegistryError, ValidationError
 
@@ -129,16 +129,6 @@ def test_frame_model_gets_the_frames_it_asks_for(data: Path, tmp_path: Path) -> 
         np.testing.assert_allclose(row.rewards, frames.reshape(len(idx), -1).mean(1) / 255.0)
 
 
-def test_content_key_follows_the_labels(data: Path) -> None:
-    ds = Dataset.open(data)
-    episodes, keys = load_episodes(ds)
-    assert len(set(keys)) == len(keys)
-    ep = episodes[0]
-    ep.dense_reward = ep.dense_reward * 0.5  # type: ignore[operator]
-    assert episode_key(ep, {"videos": {}}) != episode_key(episodes[1], {"videos": {}})
-    assert episode_key(ep) != keys[0]
-
-
 def test_errors_before_any_work(data: Path, tmp_path: Path) -> None:
     with pytest.raises(RegistryError, match="known models: .*oracle"):
         evaluate(data, ["oracle", "nope"], tmp_path / "r1", progress=False, report=False)
@@ -163,9 +153,7 @@ def test_progress_hook_sees_every_episode(data: Path, tmp_path: Path) -> None:
     assert calls[0] == ("time", 0, 16) and calls[-1] == ("time", 16, 16)
 
 
-def test_contract_breach_stops_the_run_and_keeps_what_was_scored(
-    data: Path, tmp_path: Path
-) -> None:
+def test_contract_breach_fails_that_episode_not_the_run(data: Path, tmp_path: Path) -> None:
     from _runner_factory import LoggedTime
 
     from badbench.models import RewardOutput
@@ -177,8 +165,13 @@ def test_contract_breach_stops_the_run_and_keeps_what_was_scored(
                 return [RewardOutput.per_frame(o.rewards * 3) for o in outs]
             return outs
 
-    with pytest.raises(ValidationError, match="outside the declared output_range") as e:
-        evaluate(data, [BreaksOnFifth(tmp_path / "log")], tmp_path / "r", progress=False)
-    assert Dataset.open(data).episode_ids[4] in str(e.value)
-    lines = next((tmp_path / "r" / "cache").glob("*.jsonl")).read_text().splitlines()
-    assert len(lines) == 4
+    s = evaluate(data, [BreaksOnFifth(tmp_path / "log")], tmp_path / "r", progress=False,
+                 report=False, settings=FAST)
+    m = s.models[0]
+    assert (m.n_episodes, m.n_failed, m.failures) == (16, 1, {"contract": 1})
+    rows = load_run(tmp_path / "r").scores[m.spec.key]
+    bad = [r for r in rows if r.error is not None]
+    assert [r.episode_id for r in bad] == [Dataset.open(data).episode_ids[4]]
+    assert "outside the declared output_range" in bad[0].error["message"]  # type: ignore[index]
+    assert bad[0].rewards == [] and bad[0].scores == {}
+    assert m.metrics.overall["voc"].n == 7  # VOC is over the 8 successes; the failed one is out

@@ -60,4 +60,4 @@ def test_eval_as_a_process_writes_the_report(data: Path, tmp_path: Path) -> None
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert (out / "report.html").stat().st_size > 0
-    assert json.loads((out / "results.json").read_text())["schema_version"] == 1
+    assert json.loads((out / "results.json").read_text())["schema_version"] == 2

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from _runner_factory import CallLog, LoggedTime, build_bench_dataset
 
+from badbench.bench.inputs import FileHashes, input_key
 from badbench.bench.results import load_run
 from badbench.bench.runner import evaluate, load_episodes
 from badbench.data import Dataset
@@ -75,8 +76,8 @@ def test_sigkill_then_resume(tmp_path: Path) -> None:
 
     lines = _cache_lines(out)
     assert len(lines) == len({r["key"] for r in lines}) == 16  # no duplicates
-    _, keys = load_episodes(ds)
-    assert {r["key"] for r in lines} == set(keys)
+    keys = {input_key(ds, model, ep, FileHashes()) for ep in load_episodes(ds)}
+    assert {r["key"] for r in lines} == keys
     res = summary.models[0]
     assert res.n_episodes == 16 and res.n_cached == len(done_before)
     rows = load_run(out).scores[res.spec.key]

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from badbench.data.schema import Episode
-from badbench.errors import DataError
 from badbench.models import RewardOutput, check_model, create_model
 from badbench.models.check import example_episodes
 
@@ -28,11 +27,14 @@ def test_oracle_returns_the_dense_labels(episodes: list[Episode]) -> None:
         np.testing.assert_array_equal(out.frame_indices, np.arange(ep.meta.length))
 
 
-def test_oracle_without_labels_says_what_to_do(episodes: list[Episode]) -> None:
+def test_oracle_without_labels_fails_that_episode_and_says_what_to_do(
+    episodes: list[Episode],
+) -> None:
     episodes[1].dense_reward = None
-    with pytest.raises(DataError, match="dense reward") as e:
-        create_model("oracle").score(episodes)
-    assert episodes[1].id in str(e.value)
+    outs = create_model("oracle").score(episodes)
+    assert not outs[0].failed and not outs[2].failed
+    assert outs[1].error is not None and outs[1].error.kind == "labels"
+    assert "dense reward" in outs[1].error.message and episodes[1].id in outs[1].error.message
 
 
 def test_time_is_a_ramp(episodes: list[Episode]) -> None:

@@ -1,9 +1,13 @@
 """The score cache: each model output on disk as soon as it exists, safe against kill -9.
 
 One append-only JSONL file per model configuration, ``<cache_dir>/<config_hash>.jsonl``, with
-one line per scored episode, keyed by the episode's content key (see
-:func:`badbench.bench.runner.episode_key`). A sidecar ``<config_hash>.json`` records the
-model's name and options so a cache directory is readable by people.
+one line per scored episode, keyed by the episode's input key: what the model reads, never the
+labels (see :func:`badbench.bench.inputs.input_key`). A sidecar ``<config_hash>.json`` records
+the model's name, options and fingerprint so a cache directory is readable by people.
+
+A line may record a failure (the output's :class:`~badbench.models.OutputError`); a later
+successful line for the same key replaces it (``badbench eval --retry-failed``), a later
+failure never replaces a success.
 
 Crash safety: each line is written with a single ``write`` under an exclusive ``flock``, then
 flushed and ``fsync``-ed before the runner moves on. A process killed mid-write leaves at most one
@@ -25,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from badbench.errors import DataError
-from badbench.models.base import RewardOutput
+from badbench.models.base import OutputError, RewardOutput
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,9 @@ class ScoreCache:
                             line=before,
                         )
                     break
-                self._entries.setdefault(entry.key, entry)
+                old = self._entries.get(entry.key)
+                if old is None or (old.output.failed and not entry.output.failed):
+                    self._entries[entry.key] = entry
             good = pos
         self._offset += good
         return self._offset
@@ -138,14 +144,21 @@ class ScoreCache:
 
     @property
     def keys(self) -> set[str]:
-        """Content keys of every cached episode."""
+        """Input keys of every cached episode."""
         return set(self._entries)
+
+    def failed_keys(self) -> set[str]:
+        """Input keys whose cached output records a failure."""
+        return {k for k, e in self._entries.items() if e.output.failed}
 
     # -- writing ----------------------------------------------------------------------------
 
     def put(self, key: str, episode_id: str, output: RewardOutput, seconds: float = 0.0) -> None:
-        """Append one output durably (flush + fsync); a key already cached is left alone."""
-        if key in self._entries:
+        """Append one output durably (flush + fsync).
+
+        A key already cached is left alone, except that a success replaces a failure.
+        """
+        if not self._replaces(key, output):
             return
         record = {
             "key": key,
@@ -155,13 +168,17 @@ class ScoreCache:
             "success_prob": output.success_prob,
             "seconds": float(seconds),
         }
+        if output.error is not None:
+            record["error"] = output.error.as_dict()
+        if output.info:
+            record["info"] = output.info
         line = (json.dumps(record, separators=(",", ":")) + "\n").encode()
         fcntl.flock(self._fh, fcntl.LOCK_EX)
         try:
             self._fh.seek(0, os.SEEK_END)
             if self._fh.tell() > self._offset:  # another process appended: catch up
                 self._read_new()
-                if key in self._entries:
+                if not self._replaces(key, output):
                     return
             self._fh.seek(0, os.SEEK_END)
             self._fh.write(line)
@@ -170,6 +187,10 @@ class ScoreCache:
         finally:
             fcntl.flock(self._fh, fcntl.LOCK_UN)
         self._entries[key] = CachedScore(key, episode_id, _copy(output), float(seconds))
+
+    def _replaces(self, key: str, output: RewardOutput) -> bool:
+        old = self._entries.get(key)
+        return old is None or (old.output.failed and not output.failed)
 
     def _sync(self) -> None:
         self._fh.flush()
@@ -189,16 +210,22 @@ class ScoreCache:
 
 
 def _copy(out: RewardOutput) -> RewardOutput:
-    return RewardOutput(out.rewards.copy(), out.frame_indices.copy(), out.success_prob)
+    return RewardOutput(
+        out.rewards.copy(), out.frame_indices.copy(), out.success_prob, out.error, dict(out.info)
+    )
 
 
 def _parse(line: bytes) -> CachedScore | None:
     try:
         rec = json.loads(line)
+        err = rec.get("error")
+        error = None if err is None else OutputError(err["kind"], err["message"], err.get("raw"))
         out = RewardOutput(
             np.asarray(rec["rewards"], dtype=np.float64),
             np.asarray(rec["frame_indices"], dtype=np.int64),
             rec.get("success_prob"),
+            error,
+            dict(rec.get("info") or {}),
         )
         return CachedScore(str(rec["key"]), str(rec["episode_id"]), out, float(rec["seconds"]))
     except (ValueError, KeyError, TypeError):

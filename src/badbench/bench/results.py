@@ -9,8 +9,9 @@ A run directory holds everything needed to rebuild the report without re-running
       cache/                the score cache (raw model outputs; see :mod:`badbench.bench.cache`)
       report.html           written by :mod:`badbench.bench.report` from the files above
 
-``SCHEMA_VERSION`` is bumped on any incompatible change; :func:`load_summary` refuses other
-versions with a message that says to re-run ``badbench eval``.
+``SCHEMA_VERSION`` is bumped on any change; :func:`load_summary` reads every version in
+:data:`READABLE_VERSIONS` (fields added later take their defaults) and refuses others with a
+message that says to re-run ``badbench eval``.
 """
 
 from __future__ import annotations
@@ -30,8 +31,12 @@ from pydantic import ValidationError as PydanticValidationError
 from badbench.data.schema import FailureTag
 from badbench.errors import DataError, SchemaError
 
-SCHEMA_VERSION = 1
-"""Version of the records below; stored in ``results.json``."""
+SCHEMA_VERSION = 2
+"""Version of the records below; stored in ``results.json``. 2 added per-episode errors and
+info, failure counts, the model fingerprint and pairwise accuracy under every score kind."""
+
+READABLE_VERSIONS = (1, 2)
+"""Versions :func:`load_summary` reads; version 1 files get the defaults of the newer fields."""
 
 RESULTS_FILE = "results.json"
 PAIRS_FILE = "pairs.jsonl"
@@ -72,11 +77,13 @@ class ModelSpec(_Record):
     options: dict[str, Any] = Field(default_factory=dict)
     """Options the model was built with (JSON values), as given on the command line or in code."""
     config_hash: str
-    """Hash of name + options + model version: the score cache's model key."""
+    """Hash of name + options + model version + fingerprint: the score cache's model key."""
+    fingerprint: dict[str, Any] = Field(default_factory=dict)
+    """What determines the outputs beyond the options (checkpoint hash, prompt, server model)."""
     version: str = "0"
     """The model implementation's version; bumping it invalidates cached scores."""
     output_range: tuple[float, float] = (0.0, 1.0)
-    """The declared range of the per-frame rewards."""
+    """The declared range of the per-frame rewards; metrics map it linearly onto [0, 1]."""
     needs_frames: bool = False
     """Whether the model reads video frames (baselines that read labels do not)."""
     description: str = ""
@@ -111,6 +118,14 @@ class ModelResult(_Record):
     """Of those, how many came from the score cache without calling the model."""
     model_seconds: float = 0.0
     """Total wall time spent inside ``RewardModel.score`` (cached episodes keep their old time)."""
+    n_failed: int = 0
+    """Episodes the model could not score (their error is in the scores file); the metrics
+    leave them out."""
+    failures: dict[str, int] = Field(default_factory=dict)
+    """Failed episodes by error kind (``"exception"``, ``"parse"``, ``"contract"``, ...)."""
+    pairwise_by_score_kind: dict[str, float | None] = Field(default_factory=dict)
+    """Pairwise accuracy under each trajectory score (return, last, mean), whatever the run's
+    own :attr:`RunSummary.score_kind`; ``None`` where no pair has different human scores."""
 
 
 class DatasetRef(_Record):
@@ -205,13 +220,19 @@ class EpisodeScore(_Record):
     frame_indices: list[int]
     """Indices (into the episode's frames) that ``rewards`` refer to; a model may subsample."""
     rewards: list[float]
-    """Per-frame predicted reward / progress, in the model's declared output range."""
+    """Per-frame predicted reward / progress, in the model's declared output range (empty when
+    ``error`` is set)."""
     success_prob: float | None = None
     """The model's probability that the episode succeeded, if it gives one."""
     scores: dict[str, float] = Field(default_factory=dict)
-    """Trajectory scores: ``"return"`` (sum), ``"last"`` and ``"mean"`` of ``rewards``."""
+    """Trajectory scores: ``"return"`` (sum), ``"last"`` and ``"mean"`` of ``rewards`` mapped
+    from the output range onto [0, 1] (empty when ``error`` is set)."""
     seconds: float = 0.0
     """Model wall time spent on this episode (a batch's time split evenly)."""
+    error: dict[str, Any] | None = None
+    """Why the model could not score the episode (``kind``, ``message``, ``raw``), or ``None``."""
+    info: dict[str, Any] = Field(default_factory=dict)
+    """The model's details for this episode (raw text, parse statistics, tokens, cost)."""
     cached: bool = False
     """True when this run took the output from the score cache."""
     labels: EpisodeLabels
@@ -288,9 +309,10 @@ def load_summary(run_dir: str | Path) -> RunSummary:
     except json.JSONDecodeError as e:
         raise SchemaError(f"not valid JSON ({e})", path=path) from None
     version = raw.get("schema_version") if isinstance(raw, dict) else None
-    if version != SCHEMA_VERSION:
+    if version not in READABLE_VERSIONS:
         raise SchemaError(
-            f"schema version {version} is not {SCHEMA_VERSION}; re-run `badbench eval`",
+            f"schema version {version} is not one of {list(READABLE_VERSIONS)}; "
+            "re-run `badbench eval`",
             path=path,
             field="schema_version",
         )

@@ -1,41 +1,63 @@
-"""The benchmark runner: score a dataset with reward models, cache, compute metrics, save.
+"""The benchmark runner, in stages that other commands reuse.
 
 :func:`evaluate` is ``badbench eval`` without the command line::
 
     summary = evaluate("data/suite", ["oracle", "time", "random:seed=1"], "runs/r1")
 
-For each model it scores every episode not yet in the score cache (batched, with a progress bar),
-appending each output to the cache as soon as it exists; so a run killed at any point resumes
-where it stopped, without losing or repeating an episode. Video is decoded only for models that
-declare :attr:`~badbench.models.RewardModel.needs_frames`, and only the cameras and frames they
-ask for. It then builds one :class:`~badbench.bench.metrics.EpisodeTable` per model plus the
-dataset's A/B judgements, computes the metrics with
-:func:`~badbench.bench.metrics.compute_all`, and writes the records of
-:mod:`badbench.bench.results` and the HTML report.
+It composes four stages:
+
+1. **score** (:func:`score_model`): dataset + model -> one :class:`ScoredEpisode` per episode.
+   Episodes already in the score cache are not scored again; the others go to an executor
+   (:mod:`badbench.bench.executors`), and each output is written to the cache as soon as it
+   arrives, so a run killed at any point resumes without losing or repeating an episode. The
+   cache is keyed by what the model reads (:mod:`badbench.bench.inputs`), never by labels.
+   A failed episode (an exception, a garbage answer, a broken contract) is recorded with its
+   error and left out of the metrics; ``retry_failed`` scores only those again.
+2. **measure** (:func:`measure`): score rows + labels + settings -> metric results. No model is
+   built; ``badbench report`` re-measures a saved run with other settings this way.
+3. **write** (:func:`write_run`): ``results.json``, ``scores/*.jsonl``, ``pairs.jsonl``.
+4. **report**: ``report.html`` (:func:`badbench.bench.report.write_report`).
+
+Models are built, scored and closed one after another, so only one is in memory at a time;
+all model specs and metric settings are checked before any work starts.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
-
-import numpy as np
 
 import badbench
 from badbench.bench import results as R
 from badbench.bench.cache import ScoreCache
+from badbench.bench.executors import EXECUTORS, Executor, LocalExecutor
+from badbench.bench.inputs import (
+    HASHES_FILE,
+    FileHashes,
+    episode_view,
+    hash_array,
+    input_key,
+    model_cameras,
+)
 from badbench.bench.metrics import SCORE_KINDS, MetricSettings, PairTable, compute_all
-from badbench.bench.tables import build_pairs, episode_labels, episode_table
+from badbench.bench.tables import build_pairs, episode_labels, episode_table, pairwise_by_score_kind
 from badbench.data.dataset import Dataset
 from badbench.data.schema import Episode
-from badbench.errors import ValidationError
+from badbench.errors import DataError, ValidationError
 from badbench.models.base import RewardModel, RewardOutput
 from badbench.models.check import check_output
-from badbench.models.registry import config_hash, create_model, model_key
+from badbench.models.registry import (
+    MODELS,
+    check_options,
+    config_hash,
+    create_model,
+    model_key,
+    parse_model_spec,
+    spec_key,
+)
 
 
 @dataclass
@@ -43,7 +65,7 @@ class ScoredEpisode:
     """One model's output on one episode, fresh or from the cache.
 
     Attributes:
-        output: the model's output.
+        output: the model's output (``output.error`` is set for a failed episode).
         seconds: model wall time spent on it.
         cached: whether it came from the cache.
     """
@@ -54,99 +76,159 @@ class ScoredEpisode:
 
 
 ProgressHook = Callable[[str, int, int], None]
-"""``hook(model_key, done, total)``: called after each batch (and once before the first)."""
+"""``hook(model_key, done, total)``: called after each output (and once before the first)."""
+
+ModelArg = str | RewardModel
+"""A model spec (``"random:seed=1"``) or a built model."""
 
 
-# -- episode identity ---------------------------------------------------------------------------
+# -- checks before any work ---------------------------------------------------------------------
 
 
-def episode_key(episode: Episode, refs: object = None) -> str:
-    """Content key of an episode: changes when anything a model may read changes.
+def check_settings(settings: MetricSettings, score_kind: str) -> None:
+    """Refuse metric settings that would fail (or mean nothing) after scoring.
 
-    Hashes the id, metadata, outcome, tags, dense labels, state and action, plus ``refs``: where
-    the episode's frames live (e.g. video files and timestamps), if the dataset tells.
+    The success threshold applies to rewards mapped onto [0, 1] from each model's declared
+    output range, so it must lie in [0, 1].
+
+    Raises:
+        ValidationError: naming the option.
     """
-    h = hashlib.sha256()
-    h.update(episode.id.encode())
-    h.update(episode.meta.model_dump_json().encode())
-    h.update((episode.outcome.model_dump_json() if episode.outcome else "null").encode())
-    for tag in episode.tags:
-        h.update(tag.model_dump_json().encode())
-    for arr in (episode.dense_reward, episode.state, episode.action):
-        if arr is None:
-            h.update(b"none")
-        else:
-            a = np.ascontiguousarray(arr)
-            h.update(f"{a.dtype}{a.shape}".encode())
-            h.update(a.tobytes())
-    if refs is not None:
-        h.update(json.dumps(refs, sort_keys=True, default=str).encode())
-    return h.hexdigest()[:32]
+    if score_kind not in SCORE_KINDS:
+        raise ValidationError(
+            f"unknown score '{score_kind}'; use return, last or mean", field="score"
+        )
+    s = settings
+
+    def bad(name: str, why: str) -> ValidationError:
+        return ValidationError(
+            f"--{name.replace('_', '-')} {getattr(s, name)!r}: {why}", field=name
+        )
+
+    if not (isinstance(s.n_boot, int) and s.n_boot >= 0):
+        raise bad("n_boot", "must be a whole number >= 0 (0: no confidence intervals)")
+    if not (math.isfinite(s.threshold) and 0.0 <= s.threshold <= 1.0):
+        raise bad(
+            "threshold",
+            "must be in [0, 1]: it applies to rewards mapped onto [0, 1] from each model's "
+            "declared output range (a model scoring 0-100 with threshold 95 is --threshold 0.95)",
+        )
+    if not (math.isfinite(s.tpr) and 0.0 < s.tpr <= 1.0):
+        raise bad("tpr", "must be in (0, 1]")
+    if not (math.isfinite(s.level) and 0.0 < s.level < 1.0):
+        raise bad("level", "must be in (0, 1)")
+    if not (math.isfinite(s.tie_credit) and 0.0 <= s.tie_credit <= 1.0):
+        raise bad("tie_credit", "must be in [0, 1]")
 
 
-def _frame_refs(ds: Dataset, episode_id: str) -> object:
-    """Where an episode's frames are stored: its index and each camera's video file."""
-    root = Path(ds.root)
-    videos = {}
-    for cam in ds.cameras:
-        path = Path(ds.video_path(episode_id, cam))
-        videos[cam] = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-    return {"episode_index": ds.episode_index(episode_id), "videos": videos}
+def plan_models(models: Sequence[ModelArg]) -> list[tuple[str, ModelArg]]:
+    """Check every model spec without building any model; return (key, spec or model) pairs.
+
+    Raises:
+        RegistryError: an unknown model name.
+        ValidationError: no model, a malformed spec, an unknown option, a model given twice.
+    """
+    if not models:
+        raise ValidationError("no model given; pass at least one (see `badbench models list`)")
+    planned = []
+    for m in models:
+        if isinstance(m, RewardModel):
+            planned.append((model_key(m), m))
+            continue
+        name, options = parse_model_spec(m)
+        check_options("model", name, MODELS.entry(name).load(), options)
+        planned.append((spec_key(name, options), m))
+    keys = [k for k, _ in planned]
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    if dup:
+        raise ValidationError(f"model(s) {dup} given twice", field="model")
+    return planned
 
 
-def dataset_fingerprint(keys: Sequence[str]) -> str:
-    """Hash of all episodes' content keys, in order."""
-    return hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+# -- stage 1: score -----------------------------------------------------------------------------
 
 
-# -- scoring ------------------------------------------------------------------------------------
+def model_spec(model: RewardModel) -> R.ModelSpec:
+    """The result record of what a model is."""
+    doc = (type(model).__doc__ or "").strip().split("\n", 1)[0]
+    return R.ModelSpec(
+        key=model_key(model),
+        name=model.registry_name or type(model).__name__,
+        options=dict(model.registry_options or {}),
+        config_hash=config_hash(model),
+        fingerprint=dict(model.fingerprint() or {}),
+        version=str(type(model).version),
+        output_range=tuple(float(x) for x in model.output_range),
+        needs_frames=bool(model.needs_frames),
+        description=doc,
+    )
 
 
-def _with_frames(ds: Dataset, model: RewardModel, ep: Episode) -> Episode:
-    """A shallow copy of ``ep`` with the frames the model asked for decoded."""
-    cams = model.cameras or tuple(ds.cameras[:1])
-    idx = model.frame_indices(ep.meta)
-    indices = None if idx is None else list(idx)
-    frames = {cam: ds.frames(ep.id, cam, indices) for cam in cams}
-    return replace(ep, frames=frames)
+def _checked(model: RewardModel, episode: Episode, out: object) -> RewardOutput:
+    """The output if it keeps the contract, else a recorded ``contract`` failure."""
+    if isinstance(out, RewardOutput) and out.error is not None:
+        return out
+    try:
+        return check_output(model, episode, out)
+    except ValidationError as e:
+        return RewardOutput.failure("contract", str(e))
 
 
-def score_episodes(
+def score_model(
     ds: Dataset,
     model: RewardModel,
     episodes: Sequence[Episode],
-    keys: Sequence[str],
     cache: ScoreCache,
     *,
+    executor: Executor | None = None,
+    hashes: FileHashes | None = None,
+    retry_failed: bool = False,
     hook: ProgressHook | None = None,
     name: str = "",
 ) -> list[ScoredEpisode]:
-    """Score episodes not in ``cache`` (appending each output), return all outputs in order."""
-    todo = [i for i, k in enumerate(keys) if k not in cache]
+    """Stage 1: score the episodes not in ``cache`` (appending each output), return all in order.
+
+    Args:
+        ds: the dataset the episodes come from (for video).
+        model: the model.
+        episodes: the episodes, loaded without video.
+        cache: this model configuration's score cache.
+        executor: how to run the model (default :class:`~badbench.bench.executors.LocalExecutor`).
+        hashes: the video-file hasher (default: in memory).
+        retry_failed: score again the episodes whose cached output is a failure.
+        hook: progress hook.
+        name: the model's key, for the hook.
+    """
+    executor = executor or LocalExecutor()
+    hashes = hashes or FileHashes()
+    cams = model_cameras(ds, model)
+    keys = [input_key(ds, model, ep, hashes, cams) for ep in episodes]
+    failed = cache.failed_keys() if retry_failed else set()
+    todo = [i for i, k in enumerate(keys) if k not in cache or k in failed]
     total, done = len(episodes), len(episodes) - len(todo)
     if hook:
         hook(name, done, total)
+    views = [
+        episode_view(ds, model, episodes[i], hashes, cams) if cams else _plain(episodes[i])
+        for i in todo
+    ]
     fresh: dict[int, ScoredEpisode] = {}
-    bs = max(1, int(model.batch_size))
-    for start in range(0, len(todo), bs):
-        rows = todo[start : start + bs]
-        batch = [
-            _with_frames(ds, model, episodes[i]) if model.needs_frames else episodes[i]
-            for i in rows
-        ]
-        t0 = time.perf_counter()
-        outs = model.score(batch)
-        per = (time.perf_counter() - t0) / len(rows)
-        if not isinstance(outs, list) or len(outs) != len(rows):
-            got = f"{len(outs)} outputs" if isinstance(outs, list) else type(outs).__name__
-            raise ValidationError(f"{model!r}: score() of {len(rows)} episodes returned {got}")
-        for i, ep, out in zip(rows, batch, outs, strict=True):
-            out = check_output(model, ep, out)
-            cache.put(keys[i], ep.id, out, per)
-            fresh[i] = ScoredEpisode(out, per, cached=False)
-        done += len(rows)
+
+    def emit(pos: int, out: object, seconds: float) -> None:
+        nonlocal done
+        i = todo[pos]
+        typed = _checked(model, views[pos], out)
+        cache.put(keys[i], episodes[i].id, typed, seconds)
+        fresh[i] = ScoredEpisode(typed, seconds, cached=False)
+        done += 1
         if hook:
             hook(name, done, total)
+
+    if todo:
+        executor.run(model, views, emit)
+    missing = [episodes[todo[p]].id for p in range(len(todo)) if todo[p] not in fresh]
+    if missing:
+        raise ValidationError(f"{executor!r} emitted no output for episode(s) {missing[:5]}")
     result = []
     for i, key in enumerate(keys):
         if i in fresh:
@@ -158,65 +240,150 @@ def score_episodes(
     return result
 
 
-def score_row(key: str, labels: R.EpisodeLabels, scored: ScoredEpisode) -> R.EpisodeScore:
-    """The result row of one episode."""
-    r = scored.output.rewards
+def _plain(ep: Episode) -> Episode:
+    from dataclasses import replace
+
+    return replace(ep, frames={}, tags=list(ep.tags), extras=dict(ep.extras))
+
+
+def normalised(rewards: Sequence[float], output_range: tuple[float, float]) -> list[float]:
+    """Rewards mapped linearly from the declared output range onto [0, 1]."""
+    lo, hi = output_range
+    if (lo, hi) == (0.0, 1.0):
+        return [float(r) for r in rewards]
+    return [(float(r) - lo) / (hi - lo) for r in rewards]
+
+
+def score_row(spec: R.ModelSpec, labels: R.EpisodeLabels, scored: ScoredEpisode) -> R.EpisodeScore:
+    """The result row of one episode: raw rewards, trajectory scores on [0, 1], any error."""
+    out = scored.output
+    r = normalised(out.rewards.tolist(), spec.output_range)
+    scores = {}
+    if out.error is None and r:
+        scores = {"return": float(sum(r)), "last": r[-1], "mean": float(sum(r) / len(r))}
     return R.EpisodeScore(
-        model_key=key,
+        model_key=spec.key,
         episode_id=labels.episode_id,
-        frame_indices=scored.output.frame_indices.tolist(),
-        rewards=r.tolist(),
-        success_prob=scored.output.success_prob,
-        scores={
-            "return": float(r.sum()),
-            "last": float(r[-1]) if len(r) else float("nan"),
-            "mean": float(r.mean()) if len(r) else float("nan"),
-        },
+        frame_indices=out.frame_indices.tolist(),
+        rewards=out.rewards.tolist(),
+        success_prob=out.success_prob,
+        scores=scores,
         seconds=scored.seconds,
+        error=None if out.error is None else out.error.as_dict(),
+        info=dict(out.info),
         cached=scored.cached,
         labels=labels,
     )
 
 
-# -- the run ------------------------------------------------------------------------------------
+# -- stage 2: measure ---------------------------------------------------------------------------
 
 
-def model_spec(model: RewardModel) -> R.ModelSpec:
-    """The result record of what a model is."""
-    doc = (type(model).__doc__ or "").strip().split("\n", 1)[0]
-    return R.ModelSpec(
-        key=model_key(model),
-        name=model.registry_name or type(model).__name__,
-        options=dict(model.registry_options or {}),
-        config_hash=config_hash(model),
-        version=str(type(model).version),
-        output_range=tuple(float(x) for x in model.output_range),
-        needs_frames=bool(model.needs_frames),
-        description=doc,
+def measure_model(
+    spec: R.ModelSpec,
+    rows: Sequence[R.EpisodeScore],
+    ab: Sequence[tuple[str, str, str]],
+    settings: MetricSettings,
+    score_kind: str,
+    *,
+    scores_file: str = "",
+) -> R.ModelResult:
+    """Stage 2 for one model: metrics on its rows, failed episodes left out and counted."""
+    ok = [r for r in rows if r.error is None]
+    failures: dict[str, int] = {}
+    for r in rows:
+        if r.error is not None:
+            kind = str(r.error.get("kind", "error"))
+            failures[kind] = failures.get(kind, 0) + 1
+    metrics = R.ModelMetrics()
+    if ok:
+        ids = {r.episode_id for r in ok}
+        kept = [p for p in ab if p[0] in ids and p[1] in ids]
+        table = episode_table(ok, score_kind, spec.output_range)
+        pairs = PairTable.from_labels(table.episode_id, kept) if kept else None
+        metrics = R.ModelMetrics.model_validate(compute_all(table, pairs, settings).as_dict())
+    by_kind = pairwise_by_score_kind({spec.key: ok}, {spec.key: spec.output_range}) if ok else {}
+    return R.ModelResult(
+        spec=spec,
+        metrics=metrics,
+        scores_file=scores_file,
+        n_episodes=len(rows),
+        n_cached=sum(r.cached for r in rows),
+        model_seconds=float(sum(r.seconds for r in rows)),
+        n_failed=len(rows) - len(ok),
+        failures=dict(sorted(failures.items())),
+        pairwise_by_score_kind={
+            k: (None if math.isnan(v) else v) for k, v in by_kind.get(spec.key, {}).items()
+        },
     )
 
 
-def _build_models(models: Sequence[str | RewardModel]) -> list[RewardModel]:
-    built = [create_model(m) if isinstance(m, str) else m for m in models]
-    if not built:
-        raise ValidationError("no model given; pass at least one (see `badbench models list`)")
-    keys = [model_key(m) for m in built]
-    dup = sorted({k for k in keys if keys.count(k) > 1})
-    if dup:
-        raise ValidationError(f"model(s) {dup} given twice", field="model")
-    return built
+def preference_triples(pairs: Sequence[R.PairRecord]) -> list[tuple[str, str, str]]:
+    """The explicit A/B judgements among a run's pair records."""
+    return [(p.episode_a, p.episode_b, p.label) for p in pairs if p.origin == "preference"]
 
 
-def load_episodes(ds: Dataset) -> tuple[list[Episode], list[str]]:
-    """Every episode of a dataset without video, and its content key."""
-    episodes = [ds.load(eid, video=False) for eid in ds.episode_ids]
-    keys = [episode_key(ep, _frame_refs(ds, ep.id)) for ep in episodes]
-    return episodes, keys
+# -- stage 3: write -----------------------------------------------------------------------------
+
+
+def _stems(keys: Sequence[str], hashes: Sequence[str]) -> list[str]:
+    slugs = [R.model_slug(k) for k in keys]
+    return [
+        s if slugs.count(s) == 1 else f"{s}-{h[:8]}" for s, h in zip(slugs, hashes, strict=True)
+    ]
+
+
+def write_run(
+    run_dir: Path,
+    summary: R.RunSummary,
+    rows: Mapping[str, Sequence[R.EpisodeScore]],
+    pair_records: Sequence[R.PairRecord],
+) -> None:
+    """Stage 3: write the score rows, the pairs and (last, atomically) ``results.json``."""
+    for m in summary.models:
+        R.save_jsonl(run_dir / m.scores_file, rows[m.spec.key])
+    R.save_pairs(run_dir, pair_records)
+    R.save_summary(run_dir, summary)
+
+
+# -- the run ------------------------------------------------------------------------------------
+
+
+def load_episodes(ds: Dataset) -> list[Episode]:
+    """Every episode of a dataset without video."""
+    return [ds.load(eid, video=False) for eid in ds.episode_ids]
+
+
+def dataset_fingerprint(episodes: Sequence[Episode]) -> str:
+    """Hash of every episode's id, metadata and labels, in order: changes when any label does."""
+    h = hashlib.sha256()
+    for ep in episodes:
+        h.update(ep.meta.model_dump_json().encode())
+        h.update((ep.outcome.model_dump_json() if ep.outcome else "null").encode())
+        for tag in ep.tags:
+            h.update(tag.model_dump_json().encode())
+        hash_array(h, ep.dense_reward)
+    return h.hexdigest()[:16]
+
+
+def _prepare_out(run_dir: Path) -> None:
+    """Create the run directory, or refuse with one line naming the path."""
+    if run_dir.exists() and not run_dir.is_dir():
+        raise DataError("exists and is not a directory; pick another --out", path=run_dir)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        probe = run_dir / ".badbench-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise DataError(
+            f"cannot write the run directory: {e.strerror or e}", path=run_dir
+        ) from None
 
 
 def evaluate(
     data: str | Path | Dataset,
-    models: Sequence[str | RewardModel],
+    models: Sequence[ModelArg],
     out: str | Path,
     *,
     score_kind: R.ScoreKind = "return",
@@ -225,6 +392,8 @@ def evaluate(
     progress: bool | ProgressHook = True,
     report: bool = True,
     fsync: bool = True,
+    retry_failed: bool = False,
+    executor: str | Executor = "local",
 ) -> R.RunSummary:
     """Score a dataset with reward models, compute the metrics and write the run directory.
 
@@ -241,78 +410,94 @@ def evaluate(
             ``hook(model_key, done, total)``.
         report: write ``report.html`` as well.
         fsync: fsync every cache append (leave on unless the run is throwaway).
+        retry_failed: score again the episodes whose cached output is a failure.
+        executor: ``"local"`` (decode prefetched in a thread), ``"sequential"``, or an executor.
 
     Returns:
         The run summary (also saved as ``out/results.json``).
 
     Raises:
         RegistryError: an unknown model name.
-        ValidationError: bad options, a model breaking the output contract, a bad score kind.
-        DataError: the dataset cannot be read, or lacks labels a model needs.
+        ValidationError: bad options or settings, an empty dataset, a camera the dataset lacks.
+        DataError: the dataset cannot be read, or the run directory cannot be written.
     """
-    if score_kind not in SCORE_KINDS:
-        raise ValidationError(
-            f"unknown score '{score_kind}'; use return, last or mean", field="score"
-        )
-    ds = data if isinstance(data, Dataset) else Dataset.open(data)
-    built = _build_models(models)
-    run_dir = Path(out)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    cache_root = Path(cache_dir) if cache_dir is not None else run_dir / R.CACHE_DIR
     settings = settings or MetricSettings()
+    check_settings(settings, score_kind)
+    planned = plan_models(models)
+    if isinstance(executor, str):
+        if executor not in EXECUTORS:
+            raise ValidationError(
+                f"unknown executor '{executor}'; use {', '.join(EXECUTORS)}", field="executor"
+            )
+        executor = EXECUTORS[executor]()
+    ds = data if isinstance(data, Dataset) else Dataset.open(data)
+    if len(ds) == 0:
+        raise ValidationError(
+            f"dataset {ds.root} has no episodes; nothing to evaluate", field="episodes"
+        )
+    run_dir = Path(out)
+    _prepare_out(run_dir)
+    cache_root = Path(cache_dir) if cache_dir is not None else run_dir / R.CACHE_DIR
 
-    episodes, keys = load_episodes(ds)
+    episodes = load_episodes(ds)
     labels = [episode_labels(ep) for ep in episodes]
     pair_records, ab = build_pairs(labels, ds.preferences())
+    hashes = FileHashes(cache_root / HASHES_FILE)
 
-    per_model: list[tuple[R.ModelSpec, list[ScoredEpisode]]] = []
+    specs: list[R.ModelSpec] = []
+    rows: dict[str, list[R.EpisodeScore]] = {}
     with _progress(progress) as hook:
-        for model in built:
-            spec = model_spec(model)
-            with ScoreCache(
-                cache_root, spec.config_hash, describe=spec.model_dump(mode="json"), fsync=fsync
-            ) as cache:
-                try:
-                    scored = score_episodes(
-                        ds, model, episodes, keys, cache, hook=hook, name=spec.key
+        for _, m in planned:
+            model = create_model(m) if isinstance(m, str) else m
+            try:
+                spec = model_spec(model)
+                with ScoreCache(
+                    cache_root, spec.config_hash, describe=spec.model_dump(mode="json"), fsync=fsync
+                ) as cache:
+                    scored = score_model(
+                        ds,
+                        model,
+                        episodes,
+                        cache,
+                        executor=executor,
+                        hashes=hashes,
+                        retry_failed=retry_failed,
+                        hook=hook,
+                        name=spec.key,
                     )
-                finally:
-                    model.close()
-            per_model.append((spec, scored))
+            finally:
+                model.close()
+                hashes.save()
+            specs.append(spec)
+            rows[spec.key] = [
+                score_row(spec, lab, s) for lab, s in zip(labels, scored, strict=True)
+            ]
 
-    ids = [lab.episode_id for lab in labels]
-    pairs = PairTable.from_labels(ids, ab) if ab else None
-    results = []
-    slugs = [R.model_slug(spec.key) for spec, _ in per_model]
-    for (spec, scored), slug in zip(per_model, slugs, strict=True):
-        rows = [score_row(spec.key, lab, s) for lab, s in zip(labels, scored, strict=True)]
-        stem = slug if slugs.count(slug) == 1 else f"{slug}-{spec.config_hash[:8]}"
-        rel = R.save_scores(run_dir, spec.key, rows, stem=stem)
-        metrics = compute_all(episode_table(rows, score_kind), pairs, settings)
-        results.append(
-            R.ModelResult(
-                spec=spec,
-                metrics=R.ModelMetrics.model_validate(metrics.as_dict()),
-                scores_file=rel,
-                n_episodes=len(rows),
-                n_cached=sum(s.cached for s in scored),
-                model_seconds=float(sum(s.seconds for s in scored)),
-            )
+    stems = _stems([s.key for s in specs], [s.config_hash for s in specs])
+    results = [
+        measure_model(
+            spec,
+            rows[spec.key],
+            ab,
+            settings,
+            score_kind,
+            scores_file=f"{R.SCORES_DIR}/{stem}.jsonl",
         )
-    R.save_pairs(run_dir, pair_records)
+        for spec, stem in zip(specs, stems, strict=True)
+    ]
     summary = R.RunSummary(
         badbench_version=badbench.__version__,
         dataset=R.DatasetRef(
             path=str(Path(ds.root).resolve()),
-            fingerprint=dataset_fingerprint(keys),
+            fingerprint=dataset_fingerprint(episodes),
             n_episodes=len(episodes),
             n_preferences=len(ab),
         ),
         score_kind=score_kind,
-        settings={"score_kind": score_kind, **_settings_dict(settings)},
+        settings={"score_kind": score_kind, **asdict(settings)},
         models=results,
     )
-    R.save_summary(run_dir, summary)
+    write_run(run_dir, summary, rows, pair_records)
     if report:
         from badbench.bench.report import write_report
 
@@ -320,10 +505,53 @@ def evaluate(
     return summary
 
 
-def _settings_dict(settings: MetricSettings) -> dict:
-    from dataclasses import asdict
+def remeasure(
+    run_dir: str | Path,
+    *,
+    score_kind: R.ScoreKind | None = None,
+    settings: MetricSettings | None = None,
+    report: bool = True,
+) -> R.RunSummary:
+    """``badbench report``: measure a saved run again from its records, building no model.
 
-    return asdict(settings)
+    Args:
+        run_dir: a run directory written by :func:`evaluate`.
+        score_kind: trajectory score (default: the run's own).
+        settings: metric settings (default: the run's own).
+        report: render ``report.html`` too.
+
+    Returns:
+        The new summary, also saved over ``results.json``.
+    """
+    run_dir = Path(run_dir)
+    records = R.load_run(run_dir)
+    old = records.summary
+    kind = score_kind or old.score_kind
+    if settings is None:
+        known = {f for f in MetricSettings.__dataclass_fields__}
+        settings = MetricSettings(**{k: v for k, v in old.settings.items() if k in known})
+    check_settings(settings, kind)
+    ab = preference_triples(records.pairs)
+    results = [
+        measure_model(
+            m.spec, records.scores[m.spec.key], ab, settings, kind, scores_file=m.scores_file
+        ).model_copy(update={"model_seconds": m.model_seconds, "n_cached": m.n_cached})
+        for m in old.models
+    ]
+    summary = old.model_copy(
+        update={
+            "schema_version": R.SCHEMA_VERSION,
+            "score_kind": kind,
+            "settings": {"score_kind": kind, **asdict(settings)},
+            "models": results,
+        }
+    )
+    R.save_summary(run_dir, summary)
+    if report:
+        from badbench.bench.report import write_report
+
+        write_report(run_dir)
+    return summary
 
 
 class _progress:

@@ -69,13 +69,26 @@ def human_score(labels: R.EpisodeLabels) -> float:
 # -- tables for the metrics ---------------------------------------------------------------------
 
 
-def episode_table(rows: Sequence[R.EpisodeScore], score_kind: str) -> EpisodeTable:
-    """The metrics' per-episode table of one model's rows."""
+def episode_table(
+    rows: Sequence[R.EpisodeScore],
+    score_kind: str,
+    output_range: tuple[float, float] = (0.0, 1.0),
+) -> EpisodeTable:
+    """The metrics' per-episode table of one model's rows (failed rows must be left out).
+
+    Rewards are mapped linearly from the model's declared ``output_range`` onto [0, 1], so
+    metrics on an absolute scale (the fixed threshold, MAE, over-reward) mean the same for a
+    model scoring 0-100 as for its /100 twin.
+    """
+    failed = [r.episode_id for r in rows if r.error is not None]
+    if failed:
+        raise ValueError(f"failed episodes must be left out of the table: {failed[:3]}")
+    lo, hi = output_range
     prim = [primary_tag(r.labels.tags) for r in rows]
     probs = [r.success_prob for r in rows]
     return EpisodeTable.build(
         episode_id=[r.episode_id for r in rows],
-        frame_predictions=[np.asarray(r.rewards) for r in rows],
+        frame_predictions=[(np.asarray(r.rewards, np.float64) - lo) / (hi - lo) for r in rows],
         success=[bool(r.labels.success) for r in rows],
         context_id=[r.labels.context_id or r.labels.task or r.episode_id for r in rows],
         task=[r.labels.task for r in rows],
@@ -138,6 +151,7 @@ def build_pairs(
 
 def pairwise_by_score_kind(
     scores: Mapping[str, Sequence[R.EpisodeScore]],
+    output_ranges: Mapping[str, tuple[float, float]] | None = None,
     *,
     tie_credit: float = 0.0,
 ) -> dict[str, dict[str, float]]:
@@ -148,7 +162,9 @@ def pairwise_by_score_kind(
     measured under one of them; this shows how much that choice moves the result.
 
     Args:
-        scores: model key -> that model's score rows (labels travel with them).
+        scores: model key -> that model's score rows (labels travel with them); failed rows
+            are left out.
+        output_ranges: model key -> declared output range (default (0, 1)).
         tie_credit: credit of a model tie (0: disagreement, as the paper).
 
     Returns:
@@ -157,8 +173,13 @@ def pairwise_by_score_kind(
     out: dict[str, dict[str, float]] = {}
     for key, rows in scores.items():
         out[key] = {}
+        ok = [r for r in rows if r.error is None]
+        rng = (output_ranges or {}).get(key, (0.0, 1.0))
         for kind in SCORE_KINDS:
-            table = episode_table(rows, kind)
+            if not ok:
+                out[key][kind] = float("nan")
+                continue
+            table = episode_table(ok, kind, rng)
             acc, _ = pairwise_accuracy(
                 table.context_id, table.human_score, table.score, tie_credit=tie_credit
             )

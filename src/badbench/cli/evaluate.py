@@ -11,14 +11,9 @@ from typing import Annotated
 
 import typer
 
-from badbench.errors import BadbenchError
+from badbench.cli._common import user_errors
 
 models_app = typer.Typer(help="Reward models available by name.", no_args_is_help=True)
-
-
-def _fail(err: BadbenchError) -> typer.Exit:
-    typer.secho(f"error: {err}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code=2)
 
 
 @models_app.command("list")
@@ -44,6 +39,7 @@ def models_list(
     Console().print(table)
 
 
+@user_errors
 def eval_command(
     data: Annotated[Path, typer.Option("--data", help="Dataset directory.")],
     model: Annotated[
@@ -64,26 +60,84 @@ def eval_command(
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed.")] = 0,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html.")] = True,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed", help="Score again only the episodes a model failed on before."
+        ),
+    ] = False,
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            help="local (decode video ahead in a thread while the model runs) or sequential.",
+        ),
+    ] = "local",
 ) -> None:
-    """Score every episode of a dataset with reward models; write metrics and a report."""
+    """Score every episode of a dataset with reward models; write metrics and a report.
+
+    Episodes a model fails on (an exception, an unreadable answer) are recorded with their
+    error and left out of the metrics; `--retry-failed` scores only those again.
+    """
     from badbench.bench.metrics import MetricSettings
     from badbench.bench.runner import evaluate
 
-    try:
-        summary = evaluate(
-            data,
-            model,
-            out,
-            score_kind=score,  # type: ignore[arg-type]  (checked by evaluate)
-            settings=MetricSettings(threshold=threshold, n_boot=n_boot, seed=seed),
-            cache_dir=cache,
-            progress=progress,
-            report=report,
-        )
-    except BadbenchError as e:
-        raise _fail(e) from None
+    summary = evaluate(
+        data,
+        model,
+        out,
+        score_kind=score,  # type: ignore[arg-type]  (checked by evaluate)
+        settings=MetricSettings(threshold=threshold, n_boot=n_boot, seed=seed),
+        cache_dir=cache,
+        progress=progress,
+        report=report,
+        retry_failed=retry_failed,
+        executor=executor,
+    )
     print_leaderboard(summary)
     typer.echo(f"results: {out / 'results.json'}")
+
+
+@user_errors
+def report_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `badbench eval`.")],
+    score: Annotated[
+        str | None,
+        typer.Option("--score", help="return, last or mean (default: the run's)."),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", help="Fixed success threshold (default: the run's)."),
+    ] = None,
+    n_boot: Annotated[
+        int | None, typer.Option("--n-boot", help="Bootstrap resamples (default: the run's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Bootstrap seed.")] = None,
+    html: Annotated[bool, typer.Option("--html/--no-html", help="Render report.html.")] = True,
+) -> None:
+    """Measure a saved run again (other score or threshold) and re-render its report, from the
+    saved score records alone: no model is built, nothing is scored."""
+    import dataclasses
+
+    from badbench.bench.metrics import MetricSettings
+    from badbench.bench.results import load_summary
+    from badbench.bench.runner import remeasure
+
+    old = load_summary(run_dir)
+    known = {f.name for f in dataclasses.fields(MetricSettings)}
+    base = MetricSettings(**{k: v for k, v in old.settings.items() if k in known})
+    changes = {"threshold": threshold, "n_boot": n_boot, "seed": seed}
+    settings = dataclasses.replace(base, **{k: v for k, v in changes.items() if v is not None})
+    summary = remeasure(
+        run_dir,
+        score_kind=score,  # type: ignore[arg-type]  (checked by remeasure)
+        settings=settings,
+        report=html,
+    )
+    print_leaderboard(summary)
+    typer.echo(f"results: {run_dir / 'results.json'}")
+    if html:
+        typer.echo(f"report: {run_dir / 'report.html'}")
 
 
 LEADERBOARD = (
@@ -132,21 +186,40 @@ def print_leaderboard(summary: object) -> None:
     table.add_column("model", min_width=min(width, 24), overflow="fold")
     for _, title in present:
         table.add_column(title, justify="right", no_wrap=True)
+    failed = any(m.n_failed for m in summary.models)
+    if failed:
+        table.add_column("failed", justify="right", no_wrap=True)
     for m in summary.models:
-        table.add_row(m.spec.key, *(_cell(m.metrics.overall.get(k)) for k, _ in present))
+        cells = [_cell(m.metrics.overall.get(k)) for k, _ in present]
+        if failed:
+            cells.append(f"{m.n_failed}/{m.n_episodes}" if m.n_failed else "0")
+        table.add_row(m.spec.key, *cells)
     console = Console()
     console.print(table)
     cached = ", ".join(f"{m.spec.key} {m.n_cached}/{m.n_episodes}" for m in summary.models)
     console.print(f"from cache: {cached}", highlight=False)
+    for m in summary.models:
+        if m.n_failed:
+            kinds = ", ".join(f"{n} {k}" for k, n in m.failures.items())
+            console.print(
+                f"[yellow]{m.spec.key}: {m.n_failed} of {m.n_episodes} episodes failed ({kinds});"
+                " left out of its metrics. Errors are in the scores file; "
+                "`badbench eval --retry-failed` scores them again.[/]",
+                highlight=False,
+            )
+        elif m.n_episodes and not m.metrics.overall:
+            console.print(f"[yellow]{m.spec.key}: no metric could be computed[/]")
 
 
 def register(app: typer.Typer) -> None:
     """Attach the evaluation commands to the root app."""
     app.command("eval")(eval_command)
+    app.command("report")(report_command)
     app.add_typer(models_app, name="models")
     app.command("demo")(demo_command)
 
 
+@user_errors
 def demo_command(
     out: Annotated[Path, typer.Option("--out", help="Run directory.")] = Path("runs/demo"),
     cache: Annotated[
@@ -171,13 +244,7 @@ def demo_command(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from badbench.demo import (
-        DemoConfig,
-        demo_models,
-        pairwise_by_score_kind,
-        run_demo,
-        suite_dir,
-    )
+    from badbench.demo import DemoConfig, demo_models, run_demo, suite_dir
 
     config = DemoConfig(
         out=out,
@@ -188,24 +255,22 @@ def demo_command(
     )
     err = Console(stderr=True)
     err.print(f"suite: {suite_dir(config)}  models: {', '.join(demo_models())}")
-    try:
-        with Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err
-        ) as bar:
-            handle = bar.add_task("generating suite", total=None)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err
+    ) as bar:
+        handle = bar.add_task("generating suite", total=None)
 
-            def tick(done: int, total: int, eid: str) -> None:
-                bar.update(handle, completed=done, total=total, description=eid)
+        def tick(done: int, total: int, eid: str) -> None:
+            bar.update(handle, completed=done, total=total, description=eid)
 
-            summary = run_demo(config, on_generate=tick)
-    except BadbenchError as e:
-        raise _fail(e) from None
+        summary = run_demo(config, on_generate=tick)
     print_leaderboard(summary)
-    by_kind = pairwise_by_score_kind(out)
     typer.echo(
         "pairwise accuracy by trajectory score (last = end state, as the labels are made; "
         "return = sum over frames, the paper's default, also rewards speed):"
     )
-    for key, accs in by_kind.items():
-        typer.echo(f"  {key:<16} " + "  ".join(f"{k} {v:.2f}" for k, v in accs.items()))
+    for m in summary.models:
+        accs = m.pairwise_by_score_kind
+        cells = "  ".join(f"{k} {'-' if v is None else f'{v:.2f}'}" for k, v in accs.items())
+        typer.echo(f"  {m.spec.key:<16} {cells}")
     typer.echo(f"report: {out / 'report.html'}")

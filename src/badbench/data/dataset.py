@@ -215,6 +215,19 @@ class Dataset:
             file_index=row[f"videos/{camera}/file_index"],
         )
 
+    def video_ref(self, episode_id: str, camera: str) -> tuple[Path, float, float]:
+        """Where one camera's frames of an episode are stored, without decoding them.
+
+        Returns:
+            ``(video file, from_timestamp, to_timestamp)`` (seconds into the shared file).
+        """
+        row = self._row(episode_id)
+        return (
+            self.video_path(episode_id, camera),
+            float(row[f"videos/{camera}/from_timestamp"]),
+            float(row[f"videos/{camera}/to_timestamp"]),
+        )
+
     def frames(
         self, episode_id: str, camera: str | None = None, indices: Sequence[int] | None = None
     ) -> np.ndarray:

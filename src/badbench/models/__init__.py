@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from badbench.models.base import RewardModel, RewardOutput, episode_length, evenly_spaced
+from badbench.models.base import (
+    LazyFrames,
+    OutputError,
+    RewardModel,
+    RewardOutput,
+    episode_length,
+    evenly_spaced,
+    frame_content_key,
+)
 from badbench.models.baselines import OracleModel, RandomModel, TimeModel  # noqa: I001 (registers)
 from badbench.models.check import check_model
 from badbench.models.registry import (
@@ -17,7 +25,9 @@ from badbench.models.registry import (
 
 __all__ = [
     "MODELS",
+    "LazyFrames",
     "OracleModel",
+    "OutputError",
     "RandomModel",
     "Registry",
     "RewardModel",
@@ -28,6 +38,7 @@ __all__ = [
     "create_model",
     "episode_length",
     "evenly_spaced",
+    "frame_content_key",
     "model_key",
     "parse_model_spec",
     "register_model",

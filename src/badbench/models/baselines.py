@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from badbench.data.schema import Episode
-from badbench.errors import DataError, ValidationError
+from badbench.errors import ValidationError
 from badbench.models.base import RewardModel, RewardOutput, episode_length
 from badbench.models.registry import register_model
 
@@ -28,22 +28,22 @@ class OracleModel(RewardModel):
 
     version = "1"
     needs_frames = False
+    reads_labels = True
     batch_size = 64
 
     def score(self, episodes: Sequence[Episode]) -> list[RewardOutput]:
-        """Return each episode's ``dense_reward``.
-
-        Raises:
-            DataError: an episode has no dense labels.
-        """
+        """Return each episode's ``dense_reward``; an episode without one is a failure of kind
+        ``"labels"`` (recorded, left out of the metrics)."""
         out = []
         for ep in episodes:
             if ep.dense_reward is None or len(ep.dense_reward) == 0:
-                raise DataError(
-                    "episode has no dense reward labels; the oracle model needs them "
-                    "(generate the data with `badbench generate` or pick another model)",
-                    field=f"{ep.id}.dense_reward",
+                msg = (
+                    f"field '{ep.id}.dense_reward': episode has no dense reward labels; the "
+                    "oracle model needs them (generate the data with `badbench generate` or "
+                    "pick another model)"
                 )
+                out.append(RewardOutput.failure("labels", msg))
+                continue
             dense = np.clip(np.asarray(ep.dense_reward, dtype=np.float64), *self.output_range)
             out.append(RewardOutput.per_frame(dense))
         return out

@@ -1,19 +1,26 @@
 """``check_model``: a conformance check third parties run on their reward models.
 
 Like Gymnasium's ``check_env``: it builds a few tiny episodes in memory (or takes yours), calls
-:meth:`RewardModel.score` the way the runner does, and raises
+:meth:`RewardModel.score` (or, for an async model, :meth:`RewardModel.ascore` with
+``max_concurrency`` calls in flight) the way the runner does, with lazy frames, and raises
 :class:`badbench.errors.ValidationError` naming the first broken rule:
 
-1. the declarations are well formed (``output_range`` low < high, ``batch_size`` >= 1, ...);
+1. the declarations are well formed (``output_range`` low < high, ``batch_size`` and
+   ``max_concurrency`` >= 1, ...), and ``fingerprint()`` returns a JSON-able dict;
 2. ``score`` returns one :class:`RewardOutput` per episode, in order;
 3. rewards are finite, 1-D and as long as ``frame_indices``; indices are strictly increasing and
    inside the episode; rewards lie in ``output_range``; ``success_prob`` is in [0, 1] or ``None``;
+   ``info`` is JSON-able; a failure (:meth:`RewardOutput.failure`) has no rewards and an error
+   with a kind and a message;
 4. ``frame_indices()`` agrees with the frames the model was given and returned;
-5. a deterministic model gives the same output twice and the same output batched or one by one.
+5. a deterministic model gives the same output twice and the same output batched or one by one
+   (episodes it failed on are not compared).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -21,7 +28,7 @@ import numpy as np
 
 from badbench.data.schema import Episode, EpisodeMeta, EpisodeSource, LabelSource, Outcome
 from badbench.errors import ValidationError
-from badbench.models.base import RewardModel, RewardOutput, episode_length
+from badbench.models.base import LazyFrames, RewardModel, RewardOutput, episode_length
 
 _CAMERA = "observation.images.main"
 
@@ -66,12 +73,13 @@ def _prepare(model: RewardModel, ep: Episode) -> Episode:
         return copy
     cams = model.cameras or (next(iter(ep.frames)),)
     idx = model.frame_indices(ep.meta)
-    frames = {}
+    loaders = {}
     for cam in cams:
         if cam not in ep.frames:
             raise ValidationError(f"the model asks for camera '{cam}', which the episode lacks")
-        frames[cam] = ep.frames[cam] if idx is None else ep.frames[cam][list(idx)]
-    return replace(copy, frames=frames)
+        arr = ep.frames[cam] if idx is None else ep.frames[cam][list(idx)]
+        loaders[cam] = lambda arr=arr: arr
+    return replace(copy, frames=LazyFrames(loaders))  # type: ignore[arg-type]
 
 
 def check_output(model: RewardModel, episode: Episode, out: object) -> RewardOutput:
@@ -85,6 +93,17 @@ def check_output(model: RewardModel, episode: Episode, out: object) -> RewardOut
         raise ValidationError(
             f"{where}: score() must return RewardOutput, got {type(out).__name__}"
         )
+    try:
+        json.dumps(out.info)
+    except (TypeError, ValueError) as e:
+        raise ValidationError(f"{where}: info is not JSON-able ({e})") from None
+    if out.error is not None:
+        err = out.error
+        if not (isinstance(err.kind, str) and err.kind and isinstance(err.message, str)):
+            raise ValidationError(f"{where}: an error needs a kind and a message, got {err!r}")
+        if len(out.rewards) or len(out.frame_indices):
+            raise ValidationError(f"{where}: a failed output must carry no rewards")
+        return out
     r, idx = out.rewards, out.frame_indices
     if r.ndim != 1 or idx.ndim != 1 or len(r) != len(idx):
         raise ValidationError(f"{where}: rewards {r.shape} and frame_indices {idx.shape} differ")
@@ -114,16 +133,48 @@ def _check_declarations(model: RewardModel) -> None:
     name = repr(model)
     if not isinstance(model, RewardModel):
         raise ValidationError(f"{type(model).__name__} is not a badbench RewardModel subclass")
+    if not (model.is_async() or type(model).score is not RewardModel.score):
+        raise ValidationError(f"{name}: implement score() or async ascore()")
     lo, hi = model.output_range
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise ValidationError(f"{name}: output_range {model.output_range} must have low < high")
     if not isinstance(model.batch_size, int) or model.batch_size < 1:
         raise ValidationError(f"{name}: batch_size must be a positive integer")
+    if not isinstance(model.max_concurrency, int) or model.max_concurrency < 1:
+        raise ValidationError(f"{name}: max_concurrency must be a positive integer")
+    fp = model.fingerprint()
+    if not isinstance(fp, dict):
+        raise ValidationError(f"{name}: fingerprint() must return a dict, got {type(fp).__name__}")
+    try:
+        json.dumps(fp, sort_keys=True)
+    except (TypeError, ValueError) as e:
+        raise ValidationError(f"{name}: fingerprint() is not JSON-able ({e})") from None
+    if fp != model.fingerprint():
+        raise ValidationError(f"{name}: fingerprint() changes between calls")
     if model.cameras is not None and not all(isinstance(c, str) for c in model.cameras):
         raise ValidationError(f"{name}: cameras must be None or a tuple of camera keys")
 
 
+def _score(model: RewardModel, episodes: Sequence[Episode]) -> object:
+    """Call the model as the runner does: ``score``, or ``ascore`` with bounded concurrency."""
+    if not model.is_async():
+        return model.score(list(episodes))
+
+    async def run() -> list[object]:
+        sem = asyncio.Semaphore(model.max_concurrency)
+
+        async def one(ep: Episode) -> object:
+            async with sem:
+                return await model.ascore(ep)
+
+        return list(await asyncio.gather(*(one(ep) for ep in episodes)))
+
+    return asyncio.run(run())
+
+
 def _same(a: RewardOutput, b: RewardOutput) -> bool:
+    if a.failed or b.failed:
+        return True  # a failure (a flaky server, a parse error) is not a determinism breach
     return (
         np.array_equal(a.frame_indices, b.frame_indices)
         and np.allclose(a.rewards, b.rewards, rtol=1e-6, atol=1e-9)
@@ -151,15 +202,15 @@ def check_model(model: RewardModel, episodes: Sequence[Episode] | None = None) -
             idx = model.frame_indices(ep.meta)
             if idx is not None and any(i < 0 or i >= episode_length(ep) for i in idx):
                 raise ValidationError(f"{model!r}: frame_indices() out of range for '{ep.id}'")
-    outs = model.score(given)
+    outs = _score(model, given)
     if not isinstance(outs, list) or len(outs) != len(given):
         got = len(outs) if hasattr(outs, "__len__") else type(outs).__name__
         raise ValidationError(f"{model!r}: score() of {len(given)} episodes returned {got} outputs")
     typed = [check_output(model, ep, o) for ep, o in zip(given, outs, strict=True)]
     if not model.deterministic:
         return
-    again = model.score(given)
-    singles = [model.score([ep])[0] for ep in given]
+    again = _score(model, given)
+    singles = [_score(model, [ep])[0] for ep in given]  # type: ignore[index]
     for ep, a, b, c in zip(given, typed, again, singles, strict=True):
         if not _same(a, check_output(model, ep, b)):
             raise ValidationError(f"{model!r}: two calls on '{ep.id}' differ (deterministic=True)")

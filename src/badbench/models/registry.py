@@ -157,7 +157,7 @@ class Registry(Generic[T]):
             ValidationError: an option the constructor does not accept, or a missing one.
         """
         target = self.entry(name).load()
-        _check_options(self.kind, name, target, options)
+        check_options(self.kind, name, target, options)
         obj = target(**options)
         try:
             obj.registry_name = name  # type: ignore[attr-defined]
@@ -183,7 +183,12 @@ def _same(a: Entry[Any], b: Entry[Any]) -> bool:
     return ref(a) == ref(b)
 
 
-def _check_options(kind: str, name: str, target: Callable[..., Any], options: dict) -> None:
+def check_options(kind: str, name: str, target: Callable[..., Any], options: dict) -> None:
+    """Check options against a constructor's signature, without calling it.
+
+    Raises:
+        ValidationError: an option it does not accept, or a required one missing.
+    """
     try:
         sig = inspect.signature(target)
     except (TypeError, ValueError):  # builtins without a signature: let the call decide
@@ -313,8 +318,11 @@ def create_model(spec: str, **options: Any) -> RewardModel:
 
 def model_key(model: RewardModel) -> str:
     """Readable key of a model configuration: ``"name"`` or ``"name(opt=val, ...)"``."""
-    name = model.registry_name or type(model).__name__
-    opts = model.registry_options or {}
+    return spec_key(model.registry_name or type(model).__name__, model.registry_options or {})
+
+
+def spec_key(name: str, opts: dict[str, Any]) -> str:
+    """The :func:`model_key` a model built from ``name`` and ``opts`` will have."""
     if not opts:
         return name
     inner = ",".join(f"{k}={json.dumps(v, sort_keys=True)}" for k, v in sorted(opts.items()))
@@ -322,13 +330,17 @@ def model_key(model: RewardModel) -> str:
 
 
 def config_hash(model: RewardModel) -> str:
-    """Stable hash of what determines a model's outputs: name, options, class and version."""
+    """Stable hash of what determines a model's outputs: name, options, class, version and
+    :meth:`~badbench.models.RewardModel.fingerprint` (a new checkpoint gives a new hash)."""
     cls = type(model)
-    payload = {
+    payload: dict[str, Any] = {
         "name": model.registry_name or cls.__name__,
         "class": f"{cls.__module__}.{cls.__qualname__}",
         "options": model.registry_options or {},
         "version": cls.version,
     }
+    fingerprint = model.fingerprint()
+    if fingerprint:  # absent when empty, so models without one keep their old hashes
+        payload["fingerprint"] = fingerprint
     blob = json.dumps(payload, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:16]

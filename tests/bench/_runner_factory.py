@@ -181,3 +181,29 @@ def run_slow(data: str, out: str, log: str) -> None:
     from badbench.bench.runner import evaluate
 
     evaluate(data, [LoggedTime(log, delay=0.15)], out, progress=False, report=False)
+
+
+class AsyncLoggedTime(RewardModel):
+    """The ``time`` ramp from an async model (``max_concurrency`` 3), logging each call."""
+
+    needs_frames = False
+    max_concurrency = 3
+
+    def __init__(self, log: str | Path, delay: float = 0.0) -> None:
+        self.log = CallLog(log)
+        self.delay = delay
+
+    async def ascore(self, episode: Episode) -> RewardOutput:
+        import asyncio
+
+        self.log.write([episode.id])
+        await asyncio.sleep(self.delay)
+        n = episode_length(episode)
+        return RewardOutput.per_frame(np.linspace(0.0, 1.0, n) if n > 1 else np.ones(n))
+
+
+def run_slow_async(data: str, out: str, log: str) -> None:
+    """Entry point of the async kill -9 test's subprocess."""
+    from badbench.bench.runner import evaluate
+
+    evaluate(data, [AsyncLoggedTime(log, delay=0.3)], out, progress=False, report=False)

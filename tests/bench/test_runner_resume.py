@@ -82,3 +82,38 @@ def test_sigkill_then_resume(tmp_path: Path) -> None:
     assert res.n_episodes == 16 and res.n_cached == len(done_before)
     rows = load_run(out).scores[res.spec.key]
     assert [r.episode_id for r in rows] == ds.episode_ids
+
+
+@pytest.mark.slow
+def test_sigkill_an_async_run_then_resume(tmp_path: Path) -> None:
+    from _runner_factory import AsyncLoggedTime
+
+    data = build_bench_dataset(tmp_path / "ds")
+    out, log1, log2 = tmp_path / "run", tmp_path / "calls1.txt", tmp_path / "calls2.txt"
+    code = (
+        f"import sys; sys.path[:0] = [{str(TESTS)!r}, {str(TESTS / 'bench')!r}]\n"
+        "from _runner_factory import run_slow_async\n"
+        f"run_slow_async({str(data)!r}, {str(out)!r}, {str(log1)!r})\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONWARNINGS": ""})
+    try:
+        deadline = time.monotonic() + 120
+        while len(_cache_lines(out)) < 4:
+            assert proc.poll() is None, "the eval subprocess ended before it could be killed"
+            assert time.monotonic() < deadline, "the eval subprocess made no progress"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    done_before = {r["episode_id"] for r in _cache_lines(out)}
+    assert 4 <= len(done_before) < 16  # each output was written as it arrived
+    summary = evaluate(data, [AsyncLoggedTime(log2)], out, progress=False, report=False)
+    called_after = CallLog(log2).read()
+    assert len(called_after) == len(set(called_after))
+    assert set(called_after).isdisjoint(done_before)  # nothing repeated
+    assert set(called_after) | done_before == set(Dataset.open(data).episode_ids)  # none lost
+    lines = _cache_lines(out)
+    assert len(lines) == len({r["key"] for r in lines}) == 16
+    assert summary.models[0].n_cached == len(done_before)

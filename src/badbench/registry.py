@@ -251,8 +251,10 @@ class Registry(Generic[T]):
             return RegistryError(
                 f"unknown {self.kind} '{name}': '{base}' has versions {', '.join(versions)}"
             )
-        bases = sorted({parse_name(n)[0] for n in known} - set(known))
-        return unknown_name(self.kind, name, known, also=bases)
+        # a bare name is matched against bare names (``rewnd`` -> ``rewind``), a versioned one
+        # against the full names
+        candidates = known if version is not None else sorted({parse_name(n)[0] for n in known})
+        return unknown_name(self.kind, name, known, candidates=candidates)
 
     # -- creating ------------------------------------------------------------------------------
 
@@ -276,7 +278,7 @@ class Registry(Generic[T]):
 
 
 def unknown_name(
-    kind: str, name: str, known: Sequence[str], *, also: Sequence[str] = ()
+    kind: str, name: str, known: Sequence[str], *, candidates: Sequence[str] | None = None
 ) -> RegistryError:
     """The error for a name that is not registered: close spellings, then the known names.
 
@@ -284,9 +286,10 @@ def unknown_name(
         kind: what was looked up, for the message (``"metric"``).
         name: the name asked for.
         known: the names there are, listed in the message in this order.
-        also: further names to suggest from but not list (bare names of versioned entries).
+        candidates: the names to suggest from (default ``known``).
     """
-    close = difflib.get_close_matches(name, [*known, *also], n=3, cutoff=0.6)
+    pool = known if candidates is None else candidates
+    close = difflib.get_close_matches(name, pool, n=3, cutoff=0.6)
     hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
     listed = ", ".join(known) or "(none)"
     return RegistryError(f"unknown {kind} '{name}'{hint}; known {kind}s: {listed}")

@@ -177,12 +177,16 @@ def test_lazy_entry_may_meet_its_own_decorator(tmp_path, monkeypatch) -> None:
 
 
 def test_versioned_model_names() -> None:
+    from badbench.models.registry import spec_key
+
     MODELS.register("toy-time-v1")(TimeModel)
     MODELS.register("toy-time-v2")(TimeModel)
     try:
         m = create_model("toy-time")
         assert m.registry_name == "toy-time-v2" and model_key(m) == "toy-time-v2"
         assert create_model("toy-time-v1").registry_name == "toy-time-v1"
+        assert spec_key("toy-time", {}) == "toy-time-v2"  # the runner plans by the built key
+        assert spec_key("toy-time-v1", {"a": 1}) == "toy-time-v1(a=1)"
         assert config_hash(create_model("toy-time-v1")) != config_hash(m)
         with pytest.raises(RegistryError, match="'toy-time' has versions toy-time-v1, toy-time-v2"):
             create_model("toy-time-v3")

@@ -174,3 +174,46 @@ def test_lazy_entry_may_meet_its_own_decorator(tmp_path, monkeypatch) -> None:
         assert create_model("lazy-deco").registry_name == "lazy-deco"
     finally:
         MODELS.entries.pop("lazy-deco", None)
+
+
+def test_versioned_model_names() -> None:
+    from badbench.models.registry import spec_key
+
+    MODELS.register("toy-time-v1")(TimeModel)
+    MODELS.register("toy-time-v2")(TimeModel)
+    try:
+        m = create_model("toy-time")
+        assert m.registry_name == "toy-time-v2" and model_key(m) == "toy-time-v2"
+        assert create_model("toy-time-v1").registry_name == "toy-time-v1"
+        assert spec_key("toy-time", {}) == "toy-time-v2"  # the runner plans by the built key
+        assert spec_key("toy-time-v1", {"a": 1}) == "toy-time-v1(a=1)"
+        assert config_hash(create_model("toy-time-v1")) != config_hash(m)
+        with pytest.raises(RegistryError, match="'toy-time' has versions toy-time-v1, toy-time-v2"):
+            create_model("toy-time-v3")
+    finally:
+        MODELS.entries.pop("toy-time-v1", None)
+        MODELS.entries.pop("toy-time-v2", None)
+
+
+def test_model_missing_its_extra_names_the_install(tmp_path, monkeypatch) -> None:
+    from badbench.errors import MissingExtraError
+
+    (tmp_path / "bb_torchy_model_mod.py").write_text("import bb_absent_torch_like_package\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    MODELS.register_lazy("torchy-v1", "bb_torchy_model_mod:Model", extra="torch")
+    try:
+        assert MODELS.entry("torchy").extra == "torch"  # listed without importing anything
+        with pytest.raises(MissingExtraError, match=r"pip install 'badbench\[torch\]'"):
+            create_model("torchy")
+    finally:
+        MODELS.entries.pop("torchy-v1", None)
+
+
+def test_entry_is_re_exported() -> None:
+    from badbench.models import Entry
+    from badbench.models.registry import Entry as E2
+    from badbench.registry import Entry as E3
+
+    assert Entry is E2 is E3
+    fields = set(Entry.__dataclass_fields__)  # what `badbench models list` reads
+    assert {"name", "extra", "description", "target", "entry_point"} <= fields

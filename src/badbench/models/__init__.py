@@ -15,6 +15,7 @@ from badbench.models.baselines import OracleModel, RandomModel, TimeModel  # noq
 from badbench.models.check import check_model
 from badbench.models.registry import (
     MODELS,
+    Entry,
     Registry,
     config_hash,
     create_model,
@@ -22,9 +23,11 @@ from badbench.models.registry import (
     parse_model_spec,
     register_model,
 )
+from badbench.registry import registry_info
 
 __all__ = [
     "MODELS",
+    "Entry",
     "LazyFrames",
     "OracleModel",
     "OutputError",
@@ -42,4 +45,5 @@ __all__ = [
     "model_key",
     "parse_model_spec",
     "register_model",
+    "registry_info",
 ]

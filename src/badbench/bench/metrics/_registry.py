@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from badbench.errors import RegistryError
+from badbench.registry import unknown_name
 
 
 @dataclass(frozen=True)
@@ -172,14 +172,12 @@ def metric_info(name: str) -> MetricInfo:
     """Look a metric up by name.
 
     Raises:
-        RegistryError: unknown name (the message lists the known ones).
+        RegistryError: unknown name (the message suggests close names and lists the known).
     """
     try:
         return METRICS[name]
     except KeyError:
-        raise RegistryError(
-            f"unknown metric '{name}'; known metrics: {', '.join(METRICS)}"
-        ) from None
+        raise unknown_name("metric", name, list(METRICS)) from None
 
 
 def list_metrics() -> list[str]:

@@ -9,8 +9,10 @@ An injector sees the rollout through a :class:`RolloutContext` and may change it
 It reports what it did as :class:`Span` records (control-step indices) and confirms afterwards,
 from the recorded trace, that the failure really happened (:meth:`FailureInjector.confirm`); the
 engine retries with a new injector seed when it did not, and never writes an unconfirmed tag.
-Injectors are registered by name with :func:`register_injector` and built with
-:func:`make_injector`; each remembers its parameters so a dataset can say what produced it.
+Injectors are registered by name with :func:`register_injector` on :data:`INJECTORS` (a
+:class:`badbench.registry.Registry`; third-party packages add modes through the
+``badbench.injectors`` entry-point group) and built with :func:`make_injector`; each remembers
+its parameters so a dataset can say what produced it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 
 from badbench.data.taxonomy import FailureCategory, failure_mode
 from badbench.errors import RegistryError
+from badbench.registry import ENTRY_POINT_GROUPS, Registry
 
 if TYPE_CHECKING:
     from badbench.generate.sim._rollout import RolloutContext, Trace
@@ -77,7 +80,7 @@ class FailureInjector:
         """The injector's parameters, JSON-ready (recorded in ``EpisodeMeta.generator``)."""
         out: dict[str, Any] = {}
         for k, v in self.__dict__.items():
-            if k in ("rng", "spans") or k.startswith("_"):
+            if k in ("rng", "spans", "registry_name", "registry_options") or k.startswith("_"):
                 continue
             out[k] = v.tolist() if isinstance(v, np.ndarray) else v
         return out
@@ -102,28 +105,41 @@ class FailureInjector:
         raise NotImplementedError
 
 
-_REGISTRY: dict[str, type[FailureInjector]] = {}
+INJECTORS: Registry[FailureInjector] = Registry(
+    "sim mode",
+    group=ENTRY_POINT_GROUPS["sim mode"],
+    modules=tuple(
+        f"badbench.generate.sim.{m}"
+        for m in ("_failure", "_offtable", "_poor", "_shortcut", "_unsafe")
+    ),
+)
+"""Failure injectors by mode name; the built-in modules register on the first lookup."""
 
 
 def register_injector(cls: type[FailureInjector]) -> type[FailureInjector]:
-    """Class decorator: register an injector under its ``name`` (its mode must be known)."""
+    """Class decorator: register an injector under its ``name`` (its mode must be known).
+
+    Raises:
+        ValidationError: the name is not a failure mode of the taxonomy.
+        RegistryError: the declared category disagrees with the taxonomy, or another class
+            already has that name.
+    """
     if cls.name != GOOD:
         mode = failure_mode(cls.name)  # raises for a mode outside the taxonomy
         if mode.category != cls.category:
             raise RegistryError(
                 f"injector '{cls.name}' declares {cls.category}, taxonomy says {mode.category}"
             )
-    _REGISTRY[cls.name] = cls
+    INJECTORS.register(cls.name, description=cls.description)(cls)
     return cls
 
 
 def injector_names() -> list[str]:
     """All registered modes, ``good`` first, then by category (worst first) and name."""
-    from badbench.generate.sim import _failure, _offtable, _poor, _shortcut, _unsafe  # noqa: F401
-
     order = {c: i for i, c in enumerate(FailureCategory)}
     rest = sorted(
-        (n for n in _REGISTRY if n != GOOD), key=lambda n: (order[_REGISTRY[n].category], n)
+        (n for n in INJECTORS.names() if n != GOOD),
+        key=lambda n: (order[injector_class(n).category], n),
     )
     return [GOOD, *rest]
 
@@ -132,22 +148,25 @@ def injector_class(name: str) -> type[FailureInjector]:
     """Look an injector class up by mode name.
 
     Raises:
-        RegistryError: no injector of that name (the message lists them).
+        RegistryError: no injector of that name (the message suggests close names and lists
+            the known ones).
     """
-    names = injector_names()
-    if name not in _REGISTRY:
-        raise RegistryError(f"unknown sim mode '{name}'; known modes: {', '.join(names)}")
-    return _REGISTRY[name]
+    return INJECTORS.entry(name).load()  # type: ignore[return-value]
 
 
 def make_injector(name: str, seed: int = 0, **params: Any) -> FailureInjector:
-    """Build a registered injector with its seed and parameters."""
-    return injector_class(name)(seed=seed, **params)
+    """Build a registered injector with its seed and parameters (checked against its fields).
+
+    Raises:
+        RegistryError: unknown mode.
+        ValidationError: a parameter the injector does not have.
+    """
+    return INJECTORS.create(name, seed=seed, **params)
 
 
 def modes_for(task: SimTask) -> list[str]:
     """The modes that apply to ``task``, in :func:`injector_names` order."""
-    return [n for n in injector_names() if _REGISTRY[n].applies(task)]
+    return [n for n in injector_names() if injector_class(n).applies(task)]
 
 
 @register_injector

@@ -58,6 +58,7 @@ from badbench.models.registry import (
     parse_model_spec,
     spec_key,
 )
+from badbench.registry import registry_info
 
 
 @dataclass
@@ -154,7 +155,7 @@ def model_spec(model: RewardModel) -> R.ModelSpec:
     return R.ModelSpec(
         key=model_key(model),
         name=model.registry_name or type(model).__name__,
-        options=dict(model.registry_options or {}),
+        options=registry_info(model)["options"] if model.registry_name else {},
         config_hash=config_hash(model),
         fingerprint=dict(model.fingerprint() or {}),
         version=str(type(model).version),

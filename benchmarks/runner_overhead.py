@@ -3,10 +3,11 @@
 Builds the synthetic example dataset (``badbench.data.example``), then times, per episode:
 
 - ``model``: ``RewardModel.score`` alone on pre-loaded episodes (the baseline);
-- ``runner``: :func:`badbench.bench.runner.score_episodes` on the same episodes with a fresh score
-  cache (output checks, JSON line, flush and fsync per episode), with fsync on and off;
+- ``runner``: :func:`badbench.bench.runner.score_model` (the score stage) on the same episodes
+  with a fresh score cache (input keys, lazy views, output checks, a JSON line flushed per
+  episode, grouped fsync), with fsync on and off;
 - ``resume``: the same call when every episode is already cached (model never called);
-- ``labels``: loading every episode without video and hashing its content key;
+- ``labels``: loading every episode without video;
 - ``decode``: the frames a frame-reading model asks for, decoded by the runner;
 - ``evaluate``: the whole ``evaluate`` (no report) for the baselines, metrics included.
 
@@ -25,7 +26,7 @@ import numpy as np
 
 from badbench.bench.cache import ScoreCache
 from badbench.bench.metrics import MetricSettings
-from badbench.bench.runner import evaluate, load_episodes, score_episodes
+from badbench.bench.runner import evaluate, load_episodes, score_model
 from badbench.data import Dataset, Episode
 from badbench.data.example import build_example_dataset
 from badbench.models import RewardModel, RewardOutput, config_hash, create_model
@@ -74,10 +75,10 @@ def main() -> None:
         ds = Dataset.open(data)
         n = len(ds)
         t_labels = _best(lambda: load_episodes(ds), repeat=2)
-        episodes, keys = load_episodes(ds)
+        episodes = load_episodes(ds)
         print(f"{n} episodes x {args.frames} frames\n")
         print(f"{'what':<44}{'ms/episode':>12}")
-        print(f"{'labels: load without video + content key':<44}{1e3 * t_labels / n:>12.3f}")
+        print(f"{'labels: load without video':<44}{1e3 * t_labels / n:>12.3f}")
 
         for name in ("oracle", "time", "random"):
             model = create_model(name)
@@ -91,16 +92,16 @@ def main() -> None:
                 ) -> None:
                     d = root / f"cache-{tag}-{fs}-{next(it)}"
                     with ScoreCache(d, config_hash(m), fsync=fs) as c:
-                        score_episodes(ds, m, episodes, keys, c)
+                        score_model(ds, m, episodes, c)
 
                 rows.append((f"{name}: runner, fresh cache, fsync={fsync}", _best(run)))
             cached = root / f"cache-{name}-warm"
             with ScoreCache(cached, config_hash(model)) as c:
-                score_episodes(ds, model, episodes, keys, c)
+                score_model(ds, model, episodes, c)
 
             def resume(m: RewardModel = model, d: Path = cached) -> None:
                 with ScoreCache(d, config_hash(m)) as c:
-                    score_episodes(ds, m, episodes, keys, c)
+                    score_model(ds, m, episodes, c)
 
             rows.append((f"{name}: runner, all cached (resume)", _best(resume)))
             for label, t in rows:
@@ -114,7 +115,7 @@ def main() -> None:
         def run_frames() -> None:
             d = root / f"cache-frames-{next(counter2)}"
             with ScoreCache(d, config_hash(frame_model)) as c:
-                score_episodes(ds, frame_model, episodes, keys, c)
+                score_model(ds, frame_model, episodes, c)
 
         t_frames = _best(run_frames, repeat=2)
         print(f"{'frame model (8 frames decoded): runner':<44}{1e3 * t_frames / n:>12.3f}")

@@ -7,14 +7,18 @@ the model's name, options and fingerprint so a cache directory is readable by pe
 
 A line may record a failure (the output's :class:`~badbench.models.OutputError`); a later
 successful line for the same key replaces it (``badbench eval --retry-failed``), a later
-failure never replaces a success.
+failure replaces only a failure (the latest error is kept), never a success.
 
-Crash safety: each line is written with a single ``write`` under an exclusive ``flock``, then
-flushed and ``fsync``-ed before the runner moves on. A process killed mid-write leaves at most one
-torn last line; opening the cache drops it (truncating the file back to the last complete line),
-so nothing complete is lost and nothing is duplicated. Processes sharing a cache file do not
-interleave lines, and each reads what the others appended before it appends, so an episode's entry
-is written once even when two processes score it.
+Crash safety: each line is written with a single ``write`` under an exclusive ``flock`` and
+flushed to the operating system before the runner moves on, so it survives the process being
+killed at any point (kill -9 included). ``fsync`` (against power loss) is grouped: at most every
+:data:`FSYNC_INTERVAL` seconds and when the cache is closed, so a power cut loses at most the last
+fraction of a second of outputs, which a resume scores again; nothing is ever half-kept.
+A process killed mid-write leaves at most one torn last line; opening the cache drops it
+(truncating the file back to the last complete line), so nothing complete is lost and nothing
+is duplicated. Processes sharing a cache file do not interleave lines, and each reads what the
+others appended before it appends, so an episode's entry is written once even when two
+processes score it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +35,9 @@ import numpy as np
 
 from badbench.errors import DataError
 from badbench.models.base import OutputError, RewardOutput
+
+FSYNC_INTERVAL = 0.2
+"""Seconds between grouped fsyncs of a score cache (each append is flushed immediately)."""
 
 
 @dataclass(frozen=True)
@@ -56,7 +64,8 @@ class ScoreCache:
         cache_dir: directory of cache files (created if needed).
         config_hash: the model configuration's hash (:func:`badbench.models.config_hash`).
         describe: JSON-able description of the model, written once to the sidecar file.
-        fsync: fsync after every append (turn off only for throwaway runs).
+        fsync: fsync appends (grouped, at most every :data:`FSYNC_INTERVAL` seconds, and on
+            close); turn off only for throwaway runs.
     """
 
     def __init__(
@@ -71,6 +80,8 @@ class ScoreCache:
         self.dir.mkdir(parents=True, exist_ok=True)
         self.path = self.dir / f"{config_hash}.jsonl"
         self.fsync = fsync
+        self._synced_at = time.monotonic()
+        self._unsynced = False
         self._entries: dict[str, CachedScore] = {}
         self._offset = 0  # bytes of the file already parsed
         self._fh = open(self.path, "a+b")  # noqa: SIM115 (kept open for appends)
@@ -126,7 +137,7 @@ class ScoreCache:
                         )
                     break
                 old = self._entries.get(entry.key)
-                if old is None or (old.output.failed and not entry.output.failed):
+                if old is None or old.output.failed:
                     self._entries[entry.key] = entry
             good = pos
         self._offset += good
@@ -154,9 +165,9 @@ class ScoreCache:
     # -- writing ----------------------------------------------------------------------------
 
     def put(self, key: str, episode_id: str, output: RewardOutput, seconds: float = 0.0) -> None:
-        """Append one output durably (flush + fsync).
+        """Append one output (flushed at once; fsync grouped, see the module docstring).
 
-        A key already cached is left alone, except that a success replaces a failure.
+        A key already cached is left alone, unless its cached output is a failure.
         """
         if not self._replaces(key, output):
             return
@@ -190,16 +201,21 @@ class ScoreCache:
 
     def _replaces(self, key: str, output: RewardOutput) -> bool:
         old = self._entries.get(key)
-        return old is None or (old.output.failed and not output.failed)
+        return old is None or old.output.failed
 
-    def _sync(self) -> None:
+    def _sync(self, force: bool = False) -> None:
         self._fh.flush()
-        if self.fsync:
+        self._unsynced = True
+        if self.fsync and (force or time.monotonic() - self._synced_at >= FSYNC_INTERVAL):
             os.fsync(self._fh.fileno())
+            self._synced_at = time.monotonic()
+            self._unsynced = False
 
     def close(self) -> None:
         """Close the file (entries stay readable in memory)."""
         if not self._fh.closed:
+            if self._unsynced:
+                self._sync(force=True)
             self._fh.close()
 
     def __enter__(self) -> ScoreCache:

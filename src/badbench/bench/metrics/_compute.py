@@ -8,6 +8,7 @@ import numpy as np
 
 from badbench.bench.metrics._bootstrap import resample_counts
 from badbench.bench.metrics._detection import (
+    missing_lowest,
     weighted_auroc_auprc,
     weighted_fpr_at_tpr,
 )
@@ -198,9 +199,7 @@ class _Context:
             n_contexts=len(uniques),
             good=table.good,
             # a missing score (empty episode) ranks below every real one and is never "called"
-            det=np.nan_to_num(
-                np.asarray(table.detection_score, dtype=np.float64), nan=-np.inf, posinf=np.inf
-            ),
+            det=missing_lowest(table.detection_score),
             quality=table.quality_levels(),
             voc=voc_many(table.frame_values, table.frame_offsets),
             pair_a=a,
@@ -271,9 +270,10 @@ class _Context:
     def _ranking(
         self, g: _Group, focus: np.ndarray, rows: np.ndarray
     ) -> dict[str, tuple[np.ndarray, int]]:
-        """VOC on focus successes; quality tau on rows; best-of-K on focus contexts."""
+        """VOC on focus successes (with a defined VOC); quality tau on rows; best-of-K on focus
+        contexts."""
         t, r = self.table, rows
-        succ = focus & t.success.astype(bool)
+        succ = focus & t.success.astype(bool) & np.isfinite(self.voc)
         quality = self.quality[r]
         _, taus = weighted_group_ranking_tau(
             t.score[r], t.task[r], quality, quality.astype(float), g.episode_weights(r)

@@ -24,11 +24,6 @@ from badbench.bench.metrics import (
     voc_many,
 )
 
-
-def _undefined(x: float | None) -> bool:
-    return x is None or math.isnan(x)
-
-
 # --- quality_ranking_tau --------------------------------------------------------------------
 
 
@@ -96,7 +91,7 @@ def test_compute_all_gives_a_constant_model_no_quality_tau(n: int):
         progress=[0.5] * n,
     )
     tau = compute_all(table, settings=MetricSettings(n_boot=50), breakdowns=()).overall
-    assert _undefined(tau["quality_tau"].value) and tau["quality_tau"].n == 0
+    assert tau["quality_tau"].value is None and tau["quality_tau"].n == 0
 
 
 # --- pairwise accuracy on empty inputs ------------------------------------------------------

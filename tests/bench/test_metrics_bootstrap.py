@@ -57,3 +57,55 @@ def test_weighted_kernel_equals_the_metric_on_the_resampled_rows():
     assert weighted_auroc(score, positive, w)[0] == pytest.approx(1.0)
     # unweighted: pairs (0.9 vs .5, .4) won, (0.2 vs .5, .4) lost -> 2 / 4
     assert weighted_auroc(score, positive, np.ones((1, 4)))[0] == pytest.approx(0.5)
+
+
+def _fair_coin(n: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """n single-trial contexts, exactly half of them successes: p_hat = 0.5."""
+    return np.tile([1.0, 0.0], n // 2), np.ones(n)
+
+
+def test_bootstrap_interval_has_the_width_of_its_level():
+    # 400 contexts of a fair coin: SE of the mean = sqrt(0.5 * 0.5 / 400) = 0.025, so the 95%
+    # percentile interval is about 2 x 1.96 x 0.025 = 0.098 wide and the 50% one about
+    # 2 x 0.674 x 0.025 = 0.034. (An interval that is really 50% fails the first check.)
+    num, den = _fair_coin()
+    value, low, high = bootstrap(ratio_statistic(num, den), 400, n_boot=4000, seed=0)
+    assert value == 0.5
+    assert high - low == pytest.approx(2 * 1.96 * 0.025, rel=0.1)
+    assert low == pytest.approx(0.5 - 1.96 * 0.025, abs=0.006)
+    _, low50, high50 = bootstrap(ratio_statistic(num, den), 400, n_boot=4000, seed=0, level=0.5)
+    assert high50 - low50 == pytest.approx(2 * 0.674 * 0.025, rel=0.15)
+
+
+def test_bootstrap_interval_covers_the_truth_at_its_level():
+    # 200 seeded data sets of 400 coin flips (p = 0.5): the 95% interval should contain 0.5 in
+    # about 95% of them (binomial sd over 200 sets: 1.5 points); a 50% interval in about half.
+    rng = np.random.default_rng(11)
+    covered = {0.95: 0, 0.5: 0}
+    for k in range(200):
+        num = (rng.random(400) < 0.5).astype(float)
+        for level in covered:
+            _, low, high = bootstrap(
+                ratio_statistic(num, np.ones(400)), 400, n_boot=400, seed=k, level=level
+            )
+            covered[level] += low <= 0.5 <= high
+    assert 0.9 <= covered[0.95] / 200 <= 0.99
+    assert 0.35 <= covered[0.5] / 200 <= 0.65
+
+
+def test_compute_all_intervals_have_the_width_of_their_level():
+    # compute_all has its own percentile code: the same fair coin through success_accuracy.
+    # 400 single-episode contexts, every episode called a success (final 1.0 >= 0.95), half of
+    # them clean successes -> accuracy 0.5 with SE 0.025.
+    from badbench.bench.metrics import EpisodeTable, MetricSettings, compute_all
+
+    table = EpisodeTable.build(
+        episode_id=[f"e{i}" for i in range(400)],
+        frame_predictions=[[1.0]] * 400,
+        success=[i % 2 == 0 for i in range(400)],
+    )
+    for level, z, rel in ((0.95, 1.96, 0.1), (0.5, 0.674, 0.15)):
+        settings = MetricSettings(n_boot=4000, seed=0, level=level)
+        acc = compute_all(table, settings=settings, breakdowns=()).overall["success_accuracy"]
+        assert acc.value == 0.5 and acc.n == 400
+        assert acc.ci_high - acc.ci_low == pytest.approx(2 * z * 0.025, rel=rel)

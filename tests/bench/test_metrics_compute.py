@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -139,10 +137,10 @@ def test_breakdown_by_failure_category_keeps_clean_successes_as_reference(result
     assert unsafe["best_of_k"].value == 1.0  # p1 without e2: e0 scored highest, is the best
     # the clean group: no bad episode -> FPR and over-reward undefined, n = 0
     clean = result.by_failure_category["none"]
-    assert math.isnan(clean["fpr_fixed"].value) and clean["fpr_fixed"].n == 0
-    assert math.isnan(clean["over_reward"].value) and clean["over_reward"].n == 0
-    assert math.isnan(clean["auroc"].value) and clean["auroc"].n == 0
-    assert math.isnan(clean["fpr_fixed"].ci_low)
+    assert clean["fpr_fixed"].value is None and clean["fpr_fixed"].n == 0
+    assert clean["over_reward"].value is None and clean["over_reward"].n == 0
+    assert clean["auroc"].value is None and clean["auroc"].n == 0
+    assert clean["fpr_fixed"].ci_low is None
     assert set(result.by_failure_mode) == {"collision", "drop", "jitter", "none", "timeout"}
     assert result.by_failure_mode["timeout"]["fpr_fixed"].value == 1.0
 
@@ -156,12 +154,13 @@ def test_explicit_ab_judgements_exclude_human_ties():
     res = compute_all(t, pairs, MetricSettings(n_boot=0))
     ab = res.overall["pairwise_accuracy_ab"]
     assert (ab.value, ab.n) == (pytest.approx(0.5), 2)
-    assert math.isnan(ab.ci_low) and math.isnan(ab.ci_high)  # n_boot = 0
+    assert ab.ci_low is None and ab.ci_high is None  # n_boot = 0
 
 
 def test_intervals_are_seeded_and_contain_the_point_estimate(result):
     again = compute_all(hand_table(), settings=MetricSettings(n_boot=200, seed=0))
-    assert again.as_dict() == result.as_dict()  # (as_dict: NaN != NaN in MetricValue ==)
+    assert again.as_dict() == result.as_dict()
+    assert again.overall == result.overall  # undefined is None, so records compare equal
     for name in ("pairwise_accuracy", "mae", "auroc", "fpr_calibrated", "voc"):
         v = result.overall[name]
         assert v.ci_low <= v.value <= v.ci_high, name
@@ -226,12 +225,12 @@ def test_compute_all_matches_the_pure_functions_on_random_data():
     assert o["voc"].value == pytest.approx(voc.mean())
 
 
-def test_empty_table_gives_nan_with_n_zero():
+def test_empty_table_gives_undefined_values_with_n_zero():
     t = EpisodeTable.build(episode_id=[], frame_predictions=[], success=[])
     res = compute_all(t, settings=MetricSettings(n_boot=10))
     assert set(res.overall) == set(METRICS) - {"pairwise_accuracy_ab"}
     for v in res.overall.values():
-        assert math.isnan(v.value) and v.n == 0
+        assert v == MetricValue(value=None, n=0)
     assert res.by_task_category == {}
 
 
@@ -259,10 +258,12 @@ def test_results_records_accept_as_dict(result):
     assert flat[metric_key("auroc", "failure_category", "unsafe")].value == pytest.approx(0.5)
     assert split_key("auroc|failure_mode=drop") == ("auroc", "failure_mode", "drop")
     assert split_key("mae") == ("mae", None, None)
-    assert MetricValue(float("nan")).as_dict() == {
+    # compute_all returns the results record itself; NaN and inf given to it become None
+    assert type(result.overall["auroc"]) is MetricValue
+    assert MetricValue(value=float("nan"), ci_low=np.float64("inf"), ci_high=0.5).model_dump() == {
         "value": None,
         "ci_low": None,
-        "ci_high": None,
+        "ci_high": 0.5,
         "n": 0,
     }
 

@@ -91,6 +91,36 @@ def test_voc_by_hand_and_undefined_cases():
     assert out.tolist() == pytest.approx([1.0, 0.0, 0.0])
 
 
+def test_voc_gives_tied_values_their_average_rank():
+    # [0.1, 0.1, 0.3]: ranks 1.5, 1.5, 3 against 1, 2, 3; centred: -0.5, -0.5, 1 and -1, 0, 1
+    # rho = (0.5 + 0 + 1) / sqrt(1.5 * 2) = 1.5 / sqrt(3) = sqrt(3) / 2 = 0.866
+    # (lowest ranks 1, 1, 3, centred on (n + 1) / 2 = 2: 2 / sqrt(2 * 3) = 0.816)
+    assert voc(np.array([0.1, 0.1, 0.3])) == pytest.approx(math.sqrt(3) / 2)
+    # a flat tail, as the oracle's curves: [0, 1, 1, 1] ranks 1, 3, 3, 3; centred y -1.5, .5,
+    # .5, .5 against x -1.5, -.5, .5, 1.5: sxy = 2.25 - .25 + .25 + .75 = 3; sxx = 5, syy = 3
+    # rho = 3 / sqrt(15) = 0.7746
+    assert voc(np.array([0.0, 1.0, 1.0, 1.0])) == pytest.approx(3 / math.sqrt(15))
+    # and the same inside a batch, after an episode of other length (ranks are per episode)
+    out = voc_many(np.array([0.5, 0.2, 0.1, 0.1, 0.3]), np.array([0, 2, 5]))
+    assert out.tolist() == pytest.approx([-1.0, math.sqrt(3) / 2])
+
+
+def test_voc_matches_scipy_spearman_on_random_inputs_with_ties():
+    stats = pytest.importorskip("scipy.stats")
+    rng = np.random.default_rng(5)
+    lengths = rng.integers(2, 30, 200)
+    # few distinct values (0..3 in quarter steps, plus a flat run) so that most episodes tie
+    episodes = [np.round(rng.integers(0, 4, n) / 4.0, 2) for n in lengths]
+    episodes[0] = np.array([0.0, 0.5, 1.0, 1.0, 1.0, 1.0])
+    offsets = np.r_[0, np.cumsum([len(e) for e in episodes])]
+    batch = voc_many(np.concatenate(episodes), offsets)
+    for values, got in zip(episodes, batch, strict=True):
+        expected = 0.0 if np.ptp(values) == 0 else stats.spearmanr(np.arange(len(values)), values)
+        expected = getattr(expected, "statistic", expected)
+        assert got == pytest.approx(expected, abs=1e-12)
+        assert voc(values) == pytest.approx(expected, abs=1e-12)
+
+
 def test_mae_and_over_reward():
     pred = np.array([0.9, 0.5, 1.0, 0.2])
     target = np.array([1.0, 0.2, np.nan, 0.4])

@@ -17,6 +17,7 @@ message that says to re-run ``badbench eval``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from collections.abc import Iterable
@@ -25,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from badbench.data.schema import FailureTag
@@ -55,16 +56,28 @@ class _Record(BaseModel):
 
 
 class MetricValue(_Record):
-    """One metric's value with its bootstrap confidence interval."""
+    """One metric's value with its bootstrap confidence interval.
+
+    The one record of a metric value: :func:`badbench.bench.metrics.compute_all` returns it and
+    ``results.json`` stores it. Undefined is always ``None``: a NaN or infinite number given to
+    it becomes ``None``, so ``value is None`` is the only test a reader needs.
+    """
 
     value: float | None
     """Point estimate on the full data; ``None`` when undefined (e.g. no pairs, no bad episodes)."""
     ci_low: float | None = None
-    """Lower end of the bootstrap 95% interval (resampling contexts); ``None`` if not computed."""
+    """Lower end of the bootstrap interval (resampling contexts); ``None`` if not computed."""
     ci_high: float | None = None
-    """Upper end of the bootstrap 95% interval; ``None`` if not computed."""
+    """Upper end of the bootstrap interval; ``None`` if not computed."""
     n: int = 0
-    """How many items the value rests on (pairs, episodes or contexts, per the metric's docs)."""
+    """How many items the value rests on (what it counts: ``METRICS[name].n_of``)."""
+
+    @field_validator("value", "ci_low", "ci_high", mode="before")
+    @classmethod
+    def _undefined_as_none(cls, x: Any) -> Any:
+        if isinstance(x, float) and not math.isfinite(x):  # NaN, inf (numpy float64 too)
+            return None
+        return x
 
 
 class ModelSpec(_Record):

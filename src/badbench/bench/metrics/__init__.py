@@ -46,13 +46,9 @@ from badbench.bench.metrics._ranking import (
 from badbench.bench.metrics._registry import METRICS, MetricInfo, list_metrics, metric_info
 from badbench.bench.metrics._regression import mae, over_reward
 from badbench.bench.metrics._trajectory import SCORE_KINDS, trajectory_score, trajectory_scores
-from badbench.bench.metrics._types import (
-    NO_FAILURE,
-    EpisodeTable,
-    MetricValue,
-    PairTable,
-)
+from badbench.bench.metrics._types import NO_FAILURE, EpisodeTable, PairTable
 from badbench.bench.metrics._voc import voc, voc_many
+from badbench.bench.results import MetricValue
 
 __all__ = [
     "BREAKDOWNS",

@@ -8,14 +8,16 @@ import numpy as np
 
 from badbench.bench.metrics._bootstrap import resample_counts
 from badbench.bench.metrics._detection import (
+    missing_lowest,
     weighted_auroc_auprc,
     weighted_fpr_at_tpr,
 )
 from badbench.bench.metrics._groupby import encode, group_indices
 from badbench.bench.metrics._preference import pair_agreement, preference_pairs
 from badbench.bench.metrics._ranking import best_of_k_credits, weighted_group_ranking_tau
-from badbench.bench.metrics._types import EpisodeTable, MetricValue, PairTable
+from badbench.bench.metrics._types import EpisodeTable, PairTable
 from badbench.bench.metrics._voc import voc_many
+from badbench.bench.results import MetricValue
 from badbench.errors import ValidationError
 
 BREAKDOWNS = ("task_category", "failure_category", "failure_mode")
@@ -82,11 +84,11 @@ class AllMetrics:
         return out
 
     def as_dict(self) -> dict:
-        """JSON-ready nested dicts (NaN as ``None``), keyed like ``ModelMetrics``."""
-        out: dict = {"overall": {k: v.as_dict() for k, v in self.overall.items()}}
+        """JSON-ready nested dicts (undefined as ``None``), keyed like ``ModelMetrics``."""
+        out: dict = {"overall": {k: v.model_dump() for k, v in self.overall.items()}}
         for dim, groups in self._dimensions().items():
             out[f"by_{dim}"] = {
-                g: {k: v.as_dict() for k, v in m.items()} for g, m in groups.items()
+                g: {k: v.model_dump() for k, v in m.items()} for g, m in groups.items()
             }
         return out
 
@@ -131,7 +133,8 @@ def compute_all(
         breakdowns: which columns to break down by (a subset of :data:`BREAKDOWNS`).
 
     Returns:
-        The metrics; undefined values (e.g. an empty group) are NaN with n = 0.
+        The metrics as :class:`~badbench.bench.results.MetricValue` records; an undefined value
+        (e.g. an empty group) is ``None`` with n = 0.
 
     Raises:
         ValidationError: an unknown breakdown column.
@@ -198,9 +201,7 @@ class _Context:
             n_contexts=len(uniques),
             good=table.good,
             # a missing score (empty episode) ranks below every real one and is never "called"
-            det=np.nan_to_num(
-                np.asarray(table.detection_score, dtype=np.float64), nan=-np.inf, posinf=np.inf
-            ),
+            det=missing_lowest(table.detection_score),
             quality=table.quality_levels(),
             voc=voc_many(table.frame_values, table.frame_offsets),
             pair_a=a,
@@ -271,9 +272,10 @@ class _Context:
     def _ranking(
         self, g: _Group, focus: np.ndarray, rows: np.ndarray
     ) -> dict[str, tuple[np.ndarray, int]]:
-        """VOC on focus successes; quality tau on rows; best-of-K on focus contexts."""
+        """VOC on focus successes (with a defined VOC); quality tau on rows; best-of-K on focus
+        contexts."""
         t, r = self.table, rows
-        succ = focus & t.success.astype(bool)
+        succ = focus & t.success.astype(bool) & np.isfinite(self.voc)
         quality = self.quality[r]
         _, taus = weighted_group_ranking_tau(
             t.score[r], t.task[r], quality, quality.astype(float), g.episode_weights(r)
@@ -372,10 +374,10 @@ def _value(values: np.ndarray, n: int, level: float) -> MetricValue:
     values = np.asarray(values, dtype=np.float64)
     point = float(values[0])
     if not np.isfinite(point) or n == 0:
-        return MetricValue(float("nan"), float("nan"), float("nan"), 0)
+        return MetricValue(value=None, n=0)
     boots = values[1:][np.isfinite(values[1:])]
     if len(boots) == 0:
-        return MetricValue(point, float("nan"), float("nan"), n)
+        return MetricValue(value=point, n=n)
     alpha = (1.0 - level) / 2.0
     low, high = np.quantile(boots, [alpha, 1.0 - alpha])
-    return MetricValue(point, float(low), float(high), n)
+    return MetricValue(value=point, ci_low=float(low), ci_high=float(high), n=n)

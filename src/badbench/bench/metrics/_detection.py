@@ -3,6 +3,10 @@
 The positive class is a clean success (see :attr:`EpisodeTable.good`); the score is the model's
 success probability or, without one, its predicted final progress. An episode is *called* a
 success when its score is >= the threshold.
+
+A NaN score (no prediction: an empty episode under ``last`` or ``mean``) ranks below every real
+score and ties with the other NaN scores; it is never called a success. So AUROC, AUPRC and the
+calibrated threshold do not depend on the order of the episodes.
 """
 
 from __future__ import annotations
@@ -98,8 +102,13 @@ def auprc(score: np.ndarray, positive: np.ndarray) -> float:
 # --- weighted kernels: W (B, N) episode weights -> (B,) values, for the bootstrap -------------
 
 
+def missing_lowest(score: np.ndarray) -> np.ndarray:
+    """``score`` as float64 with NaN replaced by -inf: below every real score, tied together."""
+    return np.nan_to_num(np.asarray(score, dtype=np.float64), nan=-np.inf, posinf=np.inf)
+
+
 def _prep(score: np.ndarray, positive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    score = np.asarray(score, dtype=np.float64).reshape(-1)
+    score = missing_lowest(score).reshape(-1)
     positive = np.asarray(positive, dtype=bool).reshape(-1)
     if len(score) != len(positive):
         raise ValueError(f"score and positive have lengths {len(score)} and {len(positive)}")
@@ -164,6 +173,7 @@ def weighted_auroc_auprc(
     if len(score) == 0:
         nan = np.full(weights.shape[0], np.nan)
         return nan, nan.copy()
+    score = missing_lowest(score)
     return _roc_pr_from_groups(*_class_weights_by_group(score, positive, weights))
 
 

@@ -75,8 +75,10 @@ def pair_agreement(
     Returns:
         (P,) float credit in [0, 1] (NaN for human ties).
     """
-    model = np.asarray(model, dtype=np.float64)
-    human_sign = np.asarray(human_sign)
+    model = np.asarray(model, dtype=np.float64).reshape(-1)
+    idx_a = np.asarray(idx_a, dtype=np.int64).reshape(-1)  # [] would be float64
+    idx_b = np.asarray(idx_b, dtype=np.int64).reshape(-1)
+    human_sign = np.asarray(human_sign, dtype=np.float64).reshape(-1)
     ms = np.sign(model[idx_a] - model[idx_b])
     credit = (ms == human_sign).astype(np.float64)
     credit[ms == 0] = tie_credit
@@ -124,11 +126,10 @@ def pairwise_accuracy_labels(
         tie_credit: credit of a model tie.
 
     Returns:
-        ``(accuracy, n_pairs)`` with n_pairs the non-tie judgements; NaN accuracy when none.
+        ``(accuracy, n_pairs)`` with n_pairs the non-tie judgements; ``(nan, 0)`` when there are
+        none, including empty inputs (plain empty lists are fine).
     """
-    credit = pair_agreement(
-        model, np.asarray(idx_a), np.asarray(idx_b), np.asarray(label), tie_credit=tie_credit
-    )
+    credit = pair_agreement(model, idx_a, idx_b, label, tie_credit=tie_credit)
     return _mean(credit[np.isfinite(credit)])
 
 

@@ -117,41 +117,79 @@ def weighted_group_ranking_tau(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-unit tau-b of weighted group means under episode weights (B, N).
 
+    Episodes whose model score or truth is not finite (NaN: an empty or failed episode) are left
+    out of their group's means; they affect no other unit. Two group means count as tied when
+    they differ by no more than rounding (:data:`_MEAN_RTOL` times the unit's spread of values),
+    so a model that scores every episode alike is undefined, not ranked by floating-point noise.
+
     Returns:
         ``(units, taus)`` with taus (B, U); NaN where a unit has < 2 weighted groups or a
         constant side.
     """
+    model = np.asarray(model, dtype=np.float64).reshape(-1)
     truth = np.asarray(truth, dtype=np.float64).reshape(-1)
     units, ucode = encode(unit)
     if len(units) == 0:
         return units, np.full((weights.shape[0], 0), np.nan)
     _, gcode = encode(group)
-    n_g = int(gcode.max()) + 1 if len(gcode) else 0
-    cell = ucode * max(n_g, 1) + gcode
-    n_cells = len(units) * max(n_g, 1)
-    ind = np.zeros((len(model), n_cells))
-    ind[np.arange(len(model)), cell] = 1.0
-    wsum = weights @ ind  # (B, cells)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mmean = (weights * model) @ ind / wsum
-        tmean = (weights * truth) @ ind / wsum
-    mmean = mmean.reshape(-1, len(units), max(n_g, 1))
-    tmean = tmean.reshape(-1, len(units), max(n_g, 1))
+    n_g = max(int(gcode.max()) + 1, 1)
+    ok = np.isfinite(model) & np.isfinite(truth)
+    mmean, mtol = _group_means(model, ok, ucode, gcode, len(units), n_g, weights)
+    tmean, ttol = _group_means(truth, ok, ucode, gcode, len(units), n_g, weights)
     s = np.zeros(mmean.shape[:2])
     nx = np.zeros(mmean.shape[:2])
     ny = np.zeros(mmean.shape[:2])
     for i in range(n_g):
         for j in range(i + 1, n_g):
-            dx = mmean[:, :, i] - mmean[:, :, j]
-            dy = tmean[:, :, i] - tmean[:, :, j]
-            valid = np.isfinite(dx) & np.isfinite(dy)
-            sx = np.where(valid, np.sign(np.where(valid, dx, 0.0)), 0.0)
-            sy = np.where(valid, np.sign(np.where(valid, dy, 0.0)), 0.0)
+            sx = _sign(mmean[:, :, i] - mmean[:, :, j], mtol)
+            sy = _sign(tmean[:, :, i] - tmean[:, :, j], ttol)
+            valid = np.isfinite(sx) & np.isfinite(sy)
+            sx, sy = np.where(valid, sx, 0.0), np.where(valid, sy, 0.0)
             s += sx * sy
             nx += sx != 0
             ny += sy != 0
     den = np.sqrt(nx * ny)
     taus = np.full(s.shape, np.nan)
-    ok = den > 0
-    taus[ok] = s[ok] / den[ok]
+    defined = den > 0
+    taus[defined] = s[defined] / den[defined]
     return units, taus
+
+
+_MEAN_RTOL = 1e-9
+"""Group means closer than this fraction of their unit's spread are tied (rounding, not signal)."""
+
+
+def _sign(diff: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """sign(diff), 0 where |diff| <= tol (per unit, broadcast over resamples); NaN stays NaN."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(diff) <= tol[None, :], 0.0, np.sign(diff))
+
+
+def _group_means(
+    values: np.ndarray,
+    ok: np.ndarray,
+    ucode: np.ndarray,
+    gcode: np.ndarray,
+    n_units: int,
+    n_groups: int,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(B, U, G) weighted means of the ``ok`` values per (unit, group), NaN for empty cells,
+    and (U,) the rounding tolerance of each unit's means.
+
+    Values are taken relative to their unit's minimum, so a unit of equal values has means of
+    exactly 0 and the tolerance scales with the unit's spread, not with its offset.
+    """
+    lo = np.full(n_units, np.inf)
+    hi = np.full(n_units, -np.inf)
+    np.minimum.at(lo, ucode[ok], values[ok])
+    np.maximum.at(hi, ucode[ok], values[ok])
+    present = hi >= lo
+    lo = np.where(present, lo, 0.0)
+    spread = np.where(present, hi - lo, 0.0)
+    shifted = np.where(ok, values - lo[ucode], 0.0)
+    ind = np.zeros((len(values), n_units * n_groups))
+    ind[np.arange(len(values)), ucode * n_groups + gcode] = ok
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = (weights * shifted) @ ind / (weights @ ind)
+    return means.reshape(-1, n_units, n_groups), _MEAN_RTOL * spread

@@ -1,13 +1,13 @@
-"""The inputs and outputs of the metrics: an episode table, a pairs table and a metric value.
+"""The inputs of the metrics: an episode table and a pairs table.
 
 Every metric in :mod:`badbench.bench.metrics` is a pure function over numpy arrays; these
 containers only bundle the columns that :func:`~badbench.bench.metrics.compute_all` needs, so a
-runner can build one table per model and call one function.
+runner can build one table per model and call one function. Its output values are
+:class:`badbench.bench.results.MetricValue` records.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -316,34 +316,3 @@ class PairTable:
             idx_b=np.asarray(ib, dtype=np.int64),
             label=np.asarray(lab, dtype=np.int8),
         )
-
-
-@dataclass(frozen=True)
-class MetricValue:
-    """One metric's value with its bootstrap confidence interval.
-
-    Attributes:
-        value: point estimate on the full data; NaN when undefined (e.g. empty group).
-        ci_low: lower end of the bootstrap interval; NaN when not computed or undefined.
-        ci_high: upper end of the bootstrap interval; NaN when not computed or undefined.
-        n: how many units the value rests on (pairs, episodes, tasks or contexts; see the
-            metric's entry in :data:`~badbench.bench.metrics.METRICS`); 0 for an empty group.
-    """
-
-    value: float
-    ci_low: float = math.nan
-    ci_high: float = math.nan
-    n: int = 0
-
-    def as_dict(self) -> dict[str, float | int | None]:
-        """JSON-ready dict, NaN as ``None`` (fits :class:`badbench.bench.results.MetricValue`)."""
-
-        def clean(x: float) -> float | None:
-            return None if x is None or not math.isfinite(x) else float(x)
-
-        return {
-            "value": clean(self.value),
-            "ci_low": clean(self.ci_low),
-            "ci_high": clean(self.ci_high),
-            "n": int(self.n),
-        }

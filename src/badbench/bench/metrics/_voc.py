@@ -1,9 +1,12 @@
 """Value-Order Correlation (VOC, from GVL).
 
-VOC = Spearman's rho between an episode's predicted values, in chronological order, and the frame
-index 0..T-1. Constant predictions or fewer than 2 frames give 0 (not NaN). Meaningful on
-successful episodes, whose true progress rises; the paper's point is that VOC cannot see
-violations. Units: correlation in [-1, 1].
+VOC = Spearman's rho (average ranks for ties) between an episode's predicted values, in
+chronological order, and the frame index 0..T-1. Constant predictions or fewer than 2 frames give
+0: the predictions carry no order, which is a (poor) answer. A NaN prediction is no answer: an
+episode with any NaN frame has an undefined VOC (NaN), and the benchmark's mean VOC leaves it out
+(its ``n`` counts only episodes with a defined VOC). Meaningful on successful episodes, whose
+true progress rises; the paper's point is that VOC cannot see violations. Units: correlation in
+[-1, 1].
 """
 
 from __future__ import annotations
@@ -12,10 +15,13 @@ import numpy as np
 
 
 def voc(values: np.ndarray) -> float:
-    """VOC of one episode's chronologically ordered per-frame predictions (0 when undefined).
+    """VOC of one episode's chronologically ordered per-frame predictions.
+
+    0 for constant predictions or fewer than 2 frames; NaN when any frame is NaN.
 
     Example: ``[0.1, 0.3, 0.2, 0.4]`` has ranks 1, 3, 2, 4 against 1, 2, 3, 4:
-    rho = 1 - 6 * (0 + 1 + 1 + 0) / (4 * 15) = 0.8.
+    rho = 1 - 6 * (0 + 1 + 1 + 0) / (4 * 15) = 0.8. Ties take the average of the ranks they
+    span: ``[0.1, 0.1, 0.3]`` has ranks 1.5, 1.5, 3, so rho = 1.5 / sqrt(2 * 1.5) = 0.866.
     """
     values = np.asarray(values, dtype=np.float64).reshape(-1)
     return float(voc_many(values, np.array([0, len(values)]))[0])
@@ -23,7 +29,7 @@ def voc(values: np.ndarray) -> float:
 
 def voc_many(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """VOC of each episode of concatenated predictions (episode i is
-    ``values[offsets[i]:offsets[i + 1]]``); (N,) float.
+    ``values[offsets[i]:offsets[i + 1]]``); (N,) float, NaN for an episode with a NaN frame.
 
     Vectorised over all episodes at once: one lexsort by (episode, value) gives every frame's
     average rank within its episode; rho is then the Pearson correlation of those ranks with
@@ -57,4 +63,5 @@ def voc_many(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     den = np.sqrt(sxx * syy)
     ok = (lengths >= 2) & (den > 0)
     out[ok] = np.clip(sxy[ok] / den[ok], -1.0, 1.0)
+    out[np.bincount(ep, weights=np.isnan(values), minlength=n_ep) > 0] = np.nan
     return out

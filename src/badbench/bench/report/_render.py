@@ -51,8 +51,6 @@ if TYPE_CHECKING:
 CHART_METRICS = ("pairwise_accuracy", "fpr_fixed", "fpr_calibrated", "over_reward", "mae")
 """Metrics drawn as bar charts in the breakdown sections, when present (at most three)."""
 
-_CHANCE = {"pairwise_accuracy": 0.5, "auroc": 0.5}
-
 
 @dataclass
 class Cell:
@@ -172,7 +170,7 @@ def _breakdowns(
         values = {
             g: {k: _finite(t.get(g, {}).get(name)) for k, t in tables.items()} for g in groups
         }
-        figure = bar_chart(groups, models, values, info, chance=_CHANCE.get(name))
+        figure = bar_chart(groups, models, values, info, chance=info.chance)
         rows = [(k, [_cell(values[g][k]) for g in groups]) for k, _ in models]
         out.append(Breakdown(info, figure, groups, rows))
     return out

@@ -61,3 +61,62 @@ def test_eval_as_a_process_writes_the_report(data: Path, tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr
     assert (out / "report.html").stat().st_size > 0
     assert json.loads((out / "results.json").read_text())["schema_version"] == 2
+
+
+def _eval(data: Path, *args: str) -> object:
+    return CliRunner().invoke(
+        app, ["eval", "--data", str(data), "-m", "time", "--no-progress", *args]
+    )
+
+
+def _one_error_line(res: object) -> str:
+    assert res.exit_code == 2, res.output  # type: ignore[attr-defined]
+    assert "Traceback" not in res.output  # type: ignore[attr-defined]
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]  # type: ignore[attr-defined]
+    assert len(lines) == 1 and lines[0].startswith("error:"), lines
+    return lines[0]
+
+
+def test_eval_out_that_is_a_file_is_one_error_line(data: Path, tmp_path: Path) -> None:
+    f = tmp_path / "afile"
+    f.write_text("keep me")
+    line = _one_error_line(_eval(data, "--out", str(f)))
+    assert str(f) in line and "not a directory" in line
+    assert f.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("where", ["/proc/badbench-run", "/sys/badbench-run"])
+def test_eval_out_on_an_unwritable_filesystem(data: Path, where: str) -> None:
+    line = _one_error_line(_eval(data, "--out", where))
+    assert where in line and "cannot write the run directory" in line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--n-boot", "-5"], "--n-boot -5: must be a whole number"),
+        (["--threshold", "7"], "--threshold 7.0: must be in [0, 1]"),
+        (["--score", "max"], "unknown score 'max'"),
+        (["--executor", "ray"], "unknown executor 'ray'"),
+    ],
+)
+def test_bad_options_fail_before_any_work(
+    data: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    out = tmp_path / "r"
+    line = _one_error_line(_eval(data, "--out", str(out), *args))
+    assert message in line
+    assert not out.exists()  # no partial run directory
+
+
+def test_eval_of_an_empty_dataset_is_refused(data: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    (empty / "meta").mkdir(parents=True)
+    (empty / "meta" / "info.json").write_text((data / "meta" / "info.json").read_text())
+    line = _one_error_line(_eval(empty, "--out", str(tmp_path / "r")))
+    assert "has no episodes" in line
+
+
+def test_report_of_a_missing_run_is_one_error_line(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["report", str(tmp_path / "nope")])
+    assert "run `badbench eval` first" in _one_error_line(res)

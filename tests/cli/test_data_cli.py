@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from badbench.cli.main import app
 from badbench.data import Dataset, DatasetWriter
 from badbench.data.video import encode_video
 from fixtures.factories import make_frames
+from fixtures.videos import corrupt_middle_third
 
 runner = CliRunner()
 
@@ -56,6 +58,7 @@ def example(tmp_path_factory) -> Path:
         ["info"],
         ["card"],
         ["validate"],
+        ["repair"],
         ["example"],
     ],
 )
@@ -260,3 +263,39 @@ def test_dry_run_checks_without_writing(tmp_path):
     manifest.write_text('{"video": "a.mp4", "instruction": "x", "progress": 0.5}\n')
     result = run("import", "videos", manifest, tmp_path / "ds", "--dry-run")
     assert result.exit_code == 2 and "progress is given without success" in result.stderr
+
+
+
+def test_validate_decodes_frames_and_quick_does_not(example, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(example, broken)
+    video = sorted((broken / "videos").rglob("file-007.mp4"))[0]
+    corrupt_middle_third(video)
+    result = run("validate", "--quick", broken)
+    assert result.exit_code == 0, result.output
+    assert "frames not decoded" in result.stdout
+    result = run("validate", broken)
+    assert result.exit_code == 1, result.output
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("error:")]
+    assert str(video) in line and "episode 7 (" in line
+    assert re.search(r"frames \d+\.\.\d+ of its 10 do not decode", line), line
+
+
+def test_repair_command(example, tmp_path):
+    import shutil
+
+    root = tmp_path / "ds"
+    shutil.copytree(example, root)
+    orphan = root / "data/chunk-000/file-099.parquet"
+    orphan.write_bytes((root / "data/chunk-000/file-000.parquet").read_bytes())
+    result = run("validate", "--strict", root)
+    assert result.exit_code == 1 and f"badbench data repair {root}" in result.stdout
+    result = run("repair", root)
+    assert result.exit_code == 0, result.output
+    assert "repaired 1 leftover(s)" in result.stdout and not orphan.exists()
+    assert run("validate", "--strict", root).exit_code == 0
+    assert "nothing to repair" in run("repair", root).stdout
+    result = run("repair", tmp_path / "missing")
+    assert result.exit_code == 2 and "meta/info.json is missing" in result.output

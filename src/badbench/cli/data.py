@@ -272,15 +272,24 @@ def validate_cmd(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail on warnings (leftovers of interrupted appends).")
     ] = False,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick", help="Read only the videos' packets; do not decode every frame."
+        ),
+    ] = False,
 ) -> None:
     """List every problem in a dataset; exit code 1 if there is any error.
 
-    Warnings (files left by an interrupted append, which readers ignore and the next writer
-    removes) are listed too, but fail only with --strict.
+    Every frame of every video is decoded (each file once) and an episode whose frames do not
+    decode is reported with its file and frame range; --quick skips that pass. Warnings (files
+    left by an interrupted append, which readers ignore and `badbench data repair` removes) are
+    listed too, but fail only with --strict.
     """
     from badbench.data.validate import validate
 
-    problems = validate(root, include_warnings=True)
+    with progress_bar("decoding videos") as progress:
+        problems = validate(root, include_warnings=True, decode=not quick, progress=progress)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     for p in errors:
@@ -292,7 +301,26 @@ def validate_cmd(
         out.print(f"[bold red]{counts}[/] in {escape(str(root))}")
         raise typer.Exit(EXIT_PROBLEMS)
     note = f" ({len(warnings)} warning(s))" if warnings else ""
-    out.print(f"[green]ok:[/] {escape(str(root))} has no errors{note}")
+    how = " (--quick: frames not decoded)" if quick else ""
+    out.print(f"[green]ok:[/] {escape(str(root))} has no errors{note}{how}")
+
+
+@app.command("repair")
+@user_errors
+def repair_cmd(
+    root: Annotated[Path, typer.Argument(help="Dataset directory.")],
+) -> None:
+    """Remove what an interrupted append left behind and update info.json/stats.json.
+
+    These are the warnings `badbench data validate` lists; committed episodes are not touched.
+    """
+    from badbench.data.validate import repair
+
+    fixed = repair(root)
+    for p in fixed:
+        out.print(f"repaired: {escape(str(p))}", soft_wrap=True)
+    what = f"repaired {len(fixed)} leftover(s)" if fixed else "nothing to repair"
+    out.print(f"[green]{what}[/] in {escape(str(root))}")
 
 
 @app.command("example")

@@ -66,8 +66,8 @@ class VideoEncoder:
 
         if spec.pix_fmt.startswith("yuv420") and (height % 2 or width % 2):
             raise VideoError(
-                f"frames are {height}x{width}; {spec.pix_fmt} needs even height and width "
-                "(crop or pad the frames, or choose pix_fmt='yuv444p')",
+                f"frames are {width}x{height} (width x height); {spec.pix_fmt} needs even width "
+                "and height (crop or pad the frames, or choose pix_fmt='yuv444p')",
                 path=path,
             )
         self.path = path

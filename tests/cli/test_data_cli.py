@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -299,3 +300,36 @@ def test_repair_command(example, tmp_path):
     assert "nothing to repair" in run("repair", root).stdout
     result = run("repair", tmp_path / "missing")
     assert result.exit_code == 2 and "meta/info.json is missing" in result.output
+
+
+def test_mixed_sizes_speak_width_x_height_like_resize_and_info(tmp_path):
+    """The error, --resize and `data info` all write frame sizes as WIDTHxHEIGHT."""
+    big = make_frames(4, 48)
+    encode_video(tmp_path / "wide.mp4", np.ascontiguousarray(big[:, :32, :48]), fps=10)
+    encode_video(tmp_path / "tall.mp4", np.ascontiguousarray(big[:, :48, :32]), fps=10)
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(
+        '{"video": "wide.mp4", "instruction": "x"}\n{"video": "tall.mp4", "instruction": "x"}\n'
+    )
+    dest = tmp_path / "ds"
+    result = run("import", "videos", manifest, dest)
+    assert result.exit_code == 2
+    assert "tall.mp4 are 32x48 (width x height); those of line 1 are 48x32" in result.output
+    assert not dest.exists()  # wide.mp4 was not committed before tall.mp4 failed
+    result = run("import", "videos", manifest, dest, "--resize", "48x32")
+    assert result.exit_code == 0, result.output
+    assert "(48x32)" in run("info", dest).stdout
+
+
+def test_reimport_reports_unchanged_and_refuses_changed(tmp_path):
+    encode_video(tmp_path / "a.mp4", make_frames(6, 32), fps=10)
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text('{"video": "a.mp4", "instruction": "x", "success": true}\n')
+    dest = tmp_path / "ds"
+    assert run("import", "videos", manifest, dest).exit_code == 0
+    result = run("import", "videos", manifest, dest)
+    assert "skipped 1 already present and unchanged" in result.stdout
+    manifest.write_text('{"video": "a.mp4", "instruction": "x", "success": false}\n')
+    result = run("import", "videos", manifest, dest)
+    assert result.exit_code == 2
+    assert "episode 'a' is already in" in result.output and "labels (success)" in result.output

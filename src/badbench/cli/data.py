@@ -92,7 +92,9 @@ def _size(text: str | None) -> tuple[int, int] | None:
 
 
 def _report_import(report: Any, what: str = "episodes") -> None:
-    skipped = f", skipped {len(report.skipped)} already present" if report.skipped else ""
+    skipped = (
+        f", skipped {len(report.skipped)} already present and unchanged" if report.skipped else ""
+    )
     out.print(
         f"[green]imported {len(report.imported)} {what}[/]{skipped} into {escape(str(report.dest))}"
     )
@@ -128,7 +130,10 @@ def import_videos_cmd(
 ) -> None:
     """Import a folder of videos plus a JSONL manifest of per-episode metadata.
 
-    Re-running the same import resumes it: episode ids already in DEST are skipped.
+    Every clip is checked before anything is written, and the import is one commit: if any
+    clip fails, none is written. Re-running an import skips the episode ids already in DEST
+    whose video and labels are unchanged, and refuses a line that reuses an id with another
+    video or other labels (naming what differs).
     """
     from badbench.data.importers import import_videos, parse_video_manifest
 

@@ -293,7 +293,7 @@ def validate_cmd(
     """
     from badbench.data.validate import validate
 
-    with progress_bar("decoding videos") as progress:
+    with progress_bar("reading videos" if quick else "decoding videos") as progress:
         problems = validate(root, include_warnings=True, decode=not quick, progress=progress)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]

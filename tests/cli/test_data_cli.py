@@ -333,3 +333,18 @@ def test_reimport_reports_unchanged_and_refuses_changed(tmp_path):
     result = run("import", "videos", manifest, dest)
     assert result.exit_code == 2
     assert "episode 'a' is already in" in result.output and "labels (success)" in result.output
+
+
+def test_validate_lists_every_info_json_problem(example, tmp_path):
+    import shutil
+
+    root = tmp_path / "ds"
+    shutil.copytree(example, root)
+    info = json.loads((root / "meta/info.json").read_text())
+    for key in ("fps", "features", "data_path"):
+        del info[key]
+    (root / "meta/info.json").write_text(json.dumps(info))
+    result = run("validate", root)
+    assert result.exit_code == 1
+    errors = [x for x in result.stdout.splitlines() if x.startswith("error:")]
+    assert [e.split("field '")[1].split("'")[0] for e in errors] == ["fps", "features", "data_path"]

@@ -169,6 +169,7 @@ def json_fps(fps: float) -> int | float:
 
 
 _INFO_REQUIRED = ("codebase_version", "fps", "features", "data_path")
+MISSING_KEY = "required key is missing"
 
 
 def read_info(root: Path) -> dict[str, Any]:
@@ -182,7 +183,11 @@ def read_info(root: Path) -> dict[str, Any]:
     info = read_info_json(root)
     problems = info_problems(info, root / INFO_PATH)
     if problems:
-        raise problems[0]
+        first, others = problems[0], [p.field for p in problems[1:] if p.message == MISSING_KEY]
+        if first.message == MISSING_KEY and others:
+            also = ", ".join(repr(k) for k in others)
+            raise SchemaError(f"{MISSING_KEY} (so are {also})", path=first.path, field=first.field)
+        raise first
     return info
 
 
@@ -211,12 +216,9 @@ def read_info_json(root: Path) -> dict[str, Any]:
 
 def info_problems(info: Mapping[str, Any], path: Path) -> list[SchemaError]:
     """Every problem of an ``info.json`` object: missing keys, version, malformed features."""
-    missing = [key for key in _INFO_REQUIRED if key not in info]
-    problems = []
-    for key in missing:
-        others = [k for k in missing if k != key]
-        also = f" (so are {', '.join(repr(k) for k in others)})" if others else ""
-        problems.append(SchemaError(f"required key is missing{also}", path=path, field=key))
+    problems = [
+        SchemaError(MISSING_KEY, path=path, field=key) for key in _INFO_REQUIRED if key not in info
+    ]
     if "codebase_version" in info and not str(info["codebase_version"]).startswith("v3."):
         problems.append(
             SchemaError(

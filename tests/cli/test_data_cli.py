@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -14,6 +16,7 @@ from badbench.cli.main import app
 from badbench.data import Dataset, DatasetWriter
 from badbench.data.video import encode_video
 from fixtures.factories import make_frames
+from fixtures.videos import corrupt_middle_third
 
 runner = CliRunner()
 
@@ -56,6 +59,7 @@ def example(tmp_path_factory) -> Path:
         ["info"],
         ["card"],
         ["validate"],
+        ["repair"],
         ["example"],
     ],
 )
@@ -260,3 +264,87 @@ def test_dry_run_checks_without_writing(tmp_path):
     manifest.write_text('{"video": "a.mp4", "instruction": "x", "progress": 0.5}\n')
     result = run("import", "videos", manifest, tmp_path / "ds", "--dry-run")
     assert result.exit_code == 2 and "progress is given without success" in result.stderr
+
+
+
+def test_validate_decodes_frames_and_quick_does_not(example, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(example, broken)
+    video = sorted((broken / "videos").rglob("file-007.mp4"))[0]
+    corrupt_middle_third(video)
+    result = run("validate", "--quick", broken)
+    assert result.exit_code == 0, result.output
+    assert "frames not decoded" in result.stdout
+    result = run("validate", broken)
+    assert result.exit_code == 1, result.output
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith("error:")]
+    assert str(video) in line and "episode 7 (" in line
+    assert re.search(r"frames \d+\.\.\d+ of its 10 do not decode", line), line
+
+
+def test_repair_command(example, tmp_path):
+    import shutil
+
+    root = tmp_path / "ds"
+    shutil.copytree(example, root)
+    orphan = root / "data/chunk-000/file-099.parquet"
+    orphan.write_bytes((root / "data/chunk-000/file-000.parquet").read_bytes())
+    result = run("validate", "--strict", root)
+    assert result.exit_code == 1 and f"badbench data repair {root}" in result.stdout
+    result = run("repair", root)
+    assert result.exit_code == 0, result.output
+    assert "repaired 1 leftover(s)" in result.stdout and not orphan.exists()
+    assert run("validate", "--strict", root).exit_code == 0
+    assert "nothing to repair" in run("repair", root).stdout
+    result = run("repair", tmp_path / "missing")
+    assert result.exit_code == 2 and "meta/info.json is missing" in result.output
+
+
+def test_mixed_sizes_speak_width_x_height_like_resize_and_info(tmp_path):
+    """The error, --resize and `data info` all write frame sizes as WIDTHxHEIGHT."""
+    big = make_frames(4, 48)
+    encode_video(tmp_path / "wide.mp4", np.ascontiguousarray(big[:, :32, :48]), fps=10)
+    encode_video(tmp_path / "tall.mp4", np.ascontiguousarray(big[:, :48, :32]), fps=10)
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text(
+        '{"video": "wide.mp4", "instruction": "x"}\n{"video": "tall.mp4", "instruction": "x"}\n'
+    )
+    dest = tmp_path / "ds"
+    result = run("import", "videos", manifest, dest)
+    assert result.exit_code == 2
+    assert "tall.mp4 are 32x48 (width x height); those of line 1 are 48x32" in result.output
+    assert not dest.exists()  # wide.mp4 was not committed before tall.mp4 failed
+    result = run("import", "videos", manifest, dest, "--resize", "48x32")
+    assert result.exit_code == 0, result.output
+    assert "(48x32)" in run("info", dest).stdout
+
+
+def test_reimport_reports_unchanged_and_refuses_changed(tmp_path):
+    encode_video(tmp_path / "a.mp4", make_frames(6, 32), fps=10)
+    manifest = tmp_path / "m.jsonl"
+    manifest.write_text('{"video": "a.mp4", "instruction": "x", "success": true}\n')
+    dest = tmp_path / "ds"
+    assert run("import", "videos", manifest, dest).exit_code == 0
+    result = run("import", "videos", manifest, dest)
+    assert "skipped 1 already present and unchanged" in result.stdout
+    manifest.write_text('{"video": "a.mp4", "instruction": "x", "success": false}\n')
+    result = run("import", "videos", manifest, dest)
+    assert result.exit_code == 2
+    assert "episode 'a' is already in" in result.output and "labels (success)" in result.output
+
+
+def test_validate_lists_every_info_json_problem(example, tmp_path):
+    import shutil
+
+    root = tmp_path / "ds"
+    shutil.copytree(example, root)
+    info = json.loads((root / "meta/info.json").read_text())
+    for key in ("fps", "features", "data_path"):
+        del info[key]
+    (root / "meta/info.json").write_text(json.dumps(info))
+    result = run("validate", root)
+    assert result.exit_code == 1
+    errors = [x for x in result.stdout.splitlines() if x.startswith("error:")]
+    assert [e.split("field '")[1].split("'")[0] for e in errors] == ["fps", "features", "data_path"]

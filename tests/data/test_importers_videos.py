@@ -15,6 +15,7 @@ from badbench.data.taxonomy import TaskCategory
 from badbench.data.video import encode_video
 from badbench.errors import DataError, SchemaError, ValidationError, VideoError
 from fixtures.factories import make_frames
+from fixtures.videos import corrupt_middle_third
 
 REAL_CLIPS = Path("/work/shared/data/real_clips")
 
@@ -146,19 +147,93 @@ def test_import_resumes_skipping_present_ids(rollouts, tmp_path):
     assert len(Dataset.open(dest)) == 3
 
 
-def test_failure_midway_keeps_committed_episodes_and_resumes(rollouts, tmp_path):
+def _edit_line(path: Path, episode_id: str, **changes) -> None:
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    for line in lines:
+        if line.get("episode_id", Path(line["video"]).stem) == episode_id:
+            line.update(changes)
+    manifest(path, *lines)
+
+
+def test_reimport_with_other_labels_is_refused_naming_the_fields(rollouts, tmp_path):
+    dest = tmp_path / "ds"
+    m = rollouts / "rollouts.jsonl"
+    import_videos(m, dest, progress_scale=100)
+    _edit_line(m, "ep1", success=True, failure_tags=["drop"])
+    with pytest.raises(ValidationError) as e:
+        import_videos(m, dest, progress_scale=100)
+    assert (e.value.line, e.value.field) == (2, "episode_id")
+    message = str(e.value)
+    assert "episode 'ep1' is already in" in message
+    assert "labels (success, failure_tags)" in message and "video" not in message
+    assert "new \"episode_id\"" in message  # says what to do
+    assert Dataset.open(dest).outcome("ep1").success is False  # nothing replaced
+
+
+def test_reimport_with_another_video_is_refused(rollouts, tmp_path):
+    dest = tmp_path / "ds"
+    m = rollouts / "rollouts.jsonl"
+    import_videos(m, dest, progress_scale=100)
+    ep0 = rollouts / "videos" / "ep0.mp4"
+    original = ep0.read_bytes()
+    mp4(ep0, length=8, seed=42)  # same length, other pictures
+    mp4(rollouts / "videos" / "ep2.mp4", length=4, seed=2)  # another length
+    with pytest.raises(ValidationError) as e:
+        import_videos(m, dest, progress_scale=100)
+    assert e.value.line == 1 and "video of 'front' (content" in str(e.value)
+    assert "labels" not in str(e.value)
+    ep0.write_bytes(original)
+    with pytest.raises(ValidationError) as e:
+        import_videos(m, dest, progress_scale=100)
+    assert e.value.line == 3 and "video of 'front' (4 frames, stored 10)" in str(e.value)
+
+
+def test_identical_reimport_is_skipped_and_counted(rollouts, tmp_path):
+    dest = tmp_path / "ds"
+    m = rollouts / "rollouts.jsonl"
+    import_videos(m, dest, progress_scale=100)
+    mp4(rollouts / "videos" / "ep3.mp4", length=6, seed=3)
+    with m.open("a") as f:
+        f.write(json.dumps({"video": "videos/ep3.mp4", "instruction": "x"}) + "\n")
+    report = import_videos(m, dest, progress_scale=100)
+    assert report.skipped == ["ep0", "ep1", "ep2"] and report.imported == ["ep3"]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "corrupt middle"])
+def test_a_failing_clip_writes_nothing_and_a_rerun_imports_all(rollouts, tmp_path, damage):
     broken = rollouts / "videos" / "ep1.mp4"
     good = broken.read_bytes()
-    broken.write_bytes(b"not a video at all" * 10)
+    if damage == "garbage":  # caught by the header check, before anything is decoded
+        broken.write_bytes(b"not a video at all" * 10)
+    else:  # caught while decoding, after ep0 went into the batch: rolled back
+        corrupt_middle_third(broken)
     dest = tmp_path / "ds"
     with pytest.raises(VideoError) as e:
         import_videos(rollouts / "rollouts.jsonl", dest, progress_scale=100)
     assert e.value.path == broken and "rollouts.jsonl:2" in str(e.value)
-    assert Dataset.open(dest).episode_ids == ["ep0"]  # committed before the failure
+    assert not dest.exists()  # not even ep0, which came before the bad clip
 
     broken.write_bytes(good)
     report = import_videos(rollouts / "rollouts.jsonl", dest, progress_scale=100)
-    assert report.skipped == ["ep0"] and report.imported == ["ep1", "ep2"]
+    assert report.skipped == [] and report.imported == ["ep0", "ep1", "ep2"]
+    assert Dataset.open(dest).episode_ids == ["ep0", "ep1", "ep2"]
+
+
+def test_a_failing_clip_leaves_an_existing_dataset_as_it_was(rollouts, tmp_path):
+    dest = tmp_path / "ds"
+    import_videos(rollouts / "rollouts.jsonl", dest, progress_scale=100)
+    before = sorted(p.relative_to(dest) for p in dest.rglob("*") if p.is_file())
+    mp4(tmp_path / "new0.mp4", length=5, seed=5)
+    mp4(tmp_path / "new1.mp4", length=5, seed=6)
+    corrupt_middle_third(tmp_path / "new1.mp4")
+    m = manifest(
+        tmp_path / "more.jsonl",
+        {"instruction": "x", "video": "new0.mp4"},
+        {"instruction": "x", "video": "new1.mp4"},
+    )
+    with pytest.raises(VideoError, match="more.jsonl:2"):
+        import_videos(m, dest)
+    assert sorted(p.relative_to(dest) for p in dest.rglob("*") if p.is_file()) == before
     assert Dataset.open(dest).episode_ids == ["ep0", "ep1", "ep2"]
 
 
@@ -301,7 +376,7 @@ def test_fps_must_match_the_dataset(tmp_path):
     with pytest.raises(ValidationError) as e:
         import_videos(m, tmp_path / "ds")
     assert (e.value.line, e.value.field) == (2, "fps") and "15 fps" in str(e.value)
-    assert Dataset.open(tmp_path / "ds").episode_ids == ["a"]
+    assert not (tmp_path / "ds").exists()  # the first clip is not committed either
 
 
 def test_empty_manifest(tmp_path):
@@ -355,7 +430,8 @@ def test_import_real_robot_clips(tmp_path):
     with pytest.raises(DataError) as e:
         import_videos(m, tmp_path / "mixed", camera="image")
     assert (e.value.path, e.value.line) == (m, 2) and "--resize" in str(e.value)
-    assert Dataset.open(tmp_path / "mixed").episode_ids == ["berkeley_rpt_stack_cup"]
+    assert "are 240x240 (width x height); those of line 1 are 320x240" in str(e.value)
+    assert not (tmp_path / "mixed").exists()  # nothing committed, not even the first clip
 
     report = import_videos(m, tmp_path / "ds", camera="image", resize=(160, 120))
     assert report.imported == list(clips)
@@ -370,9 +446,16 @@ def test_import_real_robot_clips(tmp_path):
         assert frames.std() > 10  # real content, not a blank frame
 
 
+def _mp4_wh(path: Path, width: int, height: int, length: int = 4) -> Path:
+    """An MP4 of ``width`` x ``height`` frames (not square, so width and height cannot swap)."""
+    big = make_frames(length, max(width, height))
+    encode_video(path, np.ascontiguousarray(big[:, :height, :width]), fps=10)
+    return path
+
+
 def test_mixed_sizes_name_the_line_and_suggest_resize(tmp_path):
-    mp4(tmp_path / "a.mp4", length=4, size=32)
-    mp4(tmp_path / "b.mp4", length=4, size=16)
+    _mp4_wh(tmp_path / "a.mp4", 48, 32)
+    _mp4_wh(tmp_path / "b.mp4", 32, 48)
     m = manifest(
         tmp_path / "m.jsonl",
         {"instruction": "x", "video": "a.mp4"},
@@ -381,9 +464,45 @@ def test_mixed_sizes_name_the_line_and_suggest_resize(tmp_path):
     with pytest.raises(DataError) as e:
         import_videos(m, tmp_path / "ds")
     assert (e.value.line, e.value.field) == (2, "observation.images.front")
-    assert "16x16" in str(e.value) and "--resize" in str(e.value)
-    import_videos(m, tmp_path / "ds2", resize=(24, 24))
-    assert Dataset.open(tmp_path / "ds2").frames("b").shape == (4, 24, 24, 3)
+    message = str(e.value)
+    assert "b.mp4 are 32x48 (width x height); those of line 1 are 48x32" in message
+    assert "--resize 48x32 scales every clip to it" in message
+    assert not (tmp_path / "ds").exists()  # a.mp4 was not committed before b.mp4 failed
+    # following the hint: --resize takes WIDTHxHEIGHT, the same order as the message
+    import_videos(m, tmp_path / "ds2", resize=(48, 32))
+    ds = Dataset.open(tmp_path / "ds2")
+    assert ds.frames("b").shape == (4, 32, 48, 3)  # (T, H, W, 3)
+
+
+def test_a_size_the_dataset_lacks_is_named_in_width_x_height(tmp_path):
+    _mp4_wh(tmp_path / "a.mp4", 48, 32)
+    _mp4_wh(tmp_path / "c.mp4", 48, 32)
+    _mp4_wh(tmp_path / "b.mp4", 32, 48)
+    first = manifest(tmp_path / "m1.jsonl", {"instruction": "x", "video": "a.mp4"})
+    import_videos(first, tmp_path / "ds")
+    m = manifest(
+        tmp_path / "m2.jsonl",
+        {"instruction": "x", "video": "c.mp4"},
+        {"instruction": "x", "video": "b.mp4"},
+    )
+    with pytest.raises(SchemaError) as e:
+        import_videos(m, tmp_path / "ds")
+    assert "b.mp4 are 32x48 (width x height); the dataset's" in str(e.value)
+    assert "are 48x32" in str(e.value) and e.value.line == 2
+    assert Dataset.open(tmp_path / "ds").episode_ids == ["a"]  # c.mp4 was not committed
+
+
+def test_writer_size_message_is_width_x_height(tmp_path):
+    from badbench.data import DatasetWriter
+    from fixtures.factories import make_episode
+
+    with DatasetWriter(tmp_path / "ds") as w:
+        w.append(make_episode(0, size=32))
+        ep = make_episode(1, size=32)
+        ep.frames = {k: np.ascontiguousarray(make_frames(10, 48)[:, :32, :48]) for k in ep.frames}
+        message = r"are 48x32 \(width x height\); the dataset's are 32x32"
+        with pytest.raises(SchemaError, match=message):
+            w.append(ep)
 
 
 def _faststart_mp4(path: Path, length: int) -> Path:

@@ -173,7 +173,7 @@ def test_one_writer_at_a_time(tmp_path):
 
 def test_odd_frame_size_is_a_clear_error(tmp_path):
     ep = make_episode(0, size=31)
-    with DatasetWriter(tmp_path) as w, pytest.raises(DataError, match="even height and width"):
+    with DatasetWriter(tmp_path) as w, pytest.raises(DataError, match="even width and height"):
         w.append(ep)
 
 

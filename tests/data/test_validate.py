@@ -16,6 +16,7 @@ from badbench.data import Dataset
 from badbench.data.validate import Problem, repair, validate
 from badbench.errors import DataError, SchemaError, ValidationError, VideoError
 from fixtures.factories import CAMERAS, make_dataset
+from fixtures.videos import corrupt_middle_third
 
 TOP = CAMERAS[0]
 
@@ -196,3 +197,61 @@ def test_leftovers_are_warnings_and_repair_removes_them(root):
     repair(root)
     assert validate(root, include_warnings=True) == []
     assert not orphan.exists()
+
+
+def test_validate_decodes_every_frame(tmp_path):
+    make_dataset(tmp_path / "ds", 3, length=30, size=64)
+    root = tmp_path / "ds"
+    corrupt_middle_third(_video(root))
+    assert validate(root, decode=False) == []  # the packets are all there
+    p = _only(validate(root))
+    assert (p.path, p.kind, p.field) == (_video(root), "VideoError", TOP)
+    assert "episode 1 ('pick-place-v3/ep0001')" in p.message
+    assert "do not decode" in p.message and "frames " in p.message
+    with pytest.raises(VideoError, match="cannot decode"):
+        Dataset.open(root).frames("pick-place-v3/ep0001")
+
+
+def test_decoding_maps_bad_frames_to_the_episodes_of_a_shared_file(tmp_path):
+    make_dataset(tmp_path / "ds", 3, batch=True, length=30, size=64)
+    root = tmp_path / "ds"
+    shared = root / f"videos/{TOP}/chunk-000/file-000.mp4"  # all three episodes, one after another
+    corrupt_middle_third(shared)
+    problems = validate(root)
+    assert {p.path for p in problems} == {shared}
+    assert all(p.message.startswith("episode ") for p in problems), [str(p) for p in problems]
+    # the middle of the file is the middle episode: it is reported, by episode-relative frames
+    assert any(p.message.startswith("episode 1 ") for p in problems)
+    ds = Dataset.open(root)
+    for p in problems:
+        i = int(p.message.split()[1])
+        with pytest.raises(VideoError):
+            ds.frames(ds.episode_ids[i])
+
+
+def test_validate_reports_every_info_json_problem(root):
+    info = json.loads((root / "meta/info.json").read_text())
+    for key in ("fps", "features", "data_path"):
+        del info[key]
+    (root / "meta/info.json").write_text(json.dumps(info))
+    problems = validate(root)
+    assert [p.field for p in problems] == ["fps", "features", "data_path"]
+    assert all(p.path == root / "meta/info.json" for p in problems)
+    with pytest.raises(SchemaError, match="so are 'features', 'data_path'"):
+        Dataset.open(root)
+
+
+def test_repair_hint_names_the_command(root):
+    info = json.loads((root / "meta/info.json").read_text())
+    info["total_episodes"] = 2
+    (root / "meta/info.json").write_text(json.dumps(info))
+    (p,) = validate(root, include_warnings=True)
+    assert f"`badbench data repair {root}`" in p.message
+    assert [w.field for w in repair(root)] == ["total_episodes"]
+    assert repair(root) == []
+
+
+def test_repair_leaves_a_directory_that_is_no_dataset_alone(tmp_path):
+    with pytest.raises(DataError, match="meta/info.json is missing"):
+        repair(tmp_path / "nothing")
+    assert not (tmp_path / "nothing").exists()

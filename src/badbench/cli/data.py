@@ -92,7 +92,9 @@ def _size(text: str | None) -> tuple[int, int] | None:
 
 
 def _report_import(report: Any, what: str = "episodes") -> None:
-    skipped = f", skipped {len(report.skipped)} already present" if report.skipped else ""
+    skipped = (
+        f", skipped {len(report.skipped)} already present and unchanged" if report.skipped else ""
+    )
     out.print(
         f"[green]imported {len(report.imported)} {what}[/]{skipped} into {escape(str(report.dest))}"
     )
@@ -128,7 +130,10 @@ def import_videos_cmd(
 ) -> None:
     """Import a folder of videos plus a JSONL manifest of per-episode metadata.
 
-    Re-running the same import resumes it: episode ids already in DEST are skipped.
+    Every clip is checked before anything is written, and the import is one commit: if any
+    clip fails, none is written. Re-running an import skips the episode ids already in DEST
+    whose video and labels are unchanged, and refuses a line that reuses an id with another
+    video or other labels (naming what differs).
     """
     from badbench.data.importers import import_videos, parse_video_manifest
 
@@ -272,15 +277,24 @@ def validate_cmd(
     strict: Annotated[
         bool, typer.Option("--strict", help="Fail on warnings (leftovers of interrupted appends).")
     ] = False,
+    quick: Annotated[
+        bool,
+        typer.Option(
+            "--quick", help="Read only the videos' packets; do not decode every frame."
+        ),
+    ] = False,
 ) -> None:
     """List every problem in a dataset; exit code 1 if there is any error.
 
-    Warnings (files left by an interrupted append, which readers ignore and the next writer
-    removes) are listed too, but fail only with --strict.
+    Every frame of every video is decoded (each file once) and an episode whose frames do not
+    decode is reported with its file and frame range; --quick skips that pass. Warnings (files
+    left by an interrupted append, which readers ignore and `badbench data repair` removes) are
+    listed too, but fail only with --strict.
     """
     from badbench.data.validate import validate
 
-    problems = validate(root, include_warnings=True)
+    with progress_bar("reading videos" if quick else "decoding videos") as progress:
+        problems = validate(root, include_warnings=True, decode=not quick, progress=progress)
     errors = [p for p in problems if p.severity == "error"]
     warnings = [p for p in problems if p.severity != "error"]
     for p in errors:
@@ -292,7 +306,26 @@ def validate_cmd(
         out.print(f"[bold red]{counts}[/] in {escape(str(root))}")
         raise typer.Exit(EXIT_PROBLEMS)
     note = f" ({len(warnings)} warning(s))" if warnings else ""
-    out.print(f"[green]ok:[/] {escape(str(root))} has no errors{note}")
+    how = " (--quick: frames not decoded)" if quick else ""
+    out.print(f"[green]ok:[/] {escape(str(root))} has no errors{note}{how}")
+
+
+@app.command("repair")
+@user_errors
+def repair_cmd(
+    root: Annotated[Path, typer.Argument(help="Dataset directory.")],
+) -> None:
+    """Remove what an interrupted append left behind and update info.json/stats.json.
+
+    These are the warnings `badbench data validate` lists; committed episodes are not touched.
+    """
+    from badbench.data.validate import repair
+
+    fixed = repair(root)
+    for p in fixed:
+        out.print(f"repaired: {escape(str(p))}", soft_wrap=True)
+    what = f"repaired {len(fixed)} leftover(s)" if fixed else "nothing to repair"
+    out.print(f"[green]{what}[/] in {escape(str(root))}")
 
 
 @app.command("example")

@@ -114,8 +114,8 @@ def _check_features(ep: Episode, features: Mapping[str, Any], where: str, path: 
         got = tuple(np.asarray(ep.frames[key]).shape[1:3])
         if got != want:
             raise SchemaError(
-                f"{where}: frames of '{key}' are {got[0]}x{got[1]}; the dataset's are "
-                f"{want[0]}x{want[1]} (fixed by its first episode)",
+                f"{where}: frames of '{key}' are {got[1]}x{got[0]} (width x height); the "
+                f"dataset's are {want[1]}x{want[0]} (fixed by its first episode)",
                 path=path,
                 field=key,
             )

@@ -169,6 +169,7 @@ def json_fps(fps: float) -> int | float:
 
 
 _INFO_REQUIRED = ("codebase_version", "fps", "features", "data_path")
+MISSING_KEY = "required key is missing"
 
 
 def read_info(root: Path) -> dict[str, Any]:
@@ -176,7 +177,26 @@ def read_info(root: Path) -> dict[str, Any]:
 
     Raises:
         DataError: the file is missing or not JSON.
-        SchemaError: a required key is missing, the version is not v3.x, or a feature is malformed.
+        SchemaError: a required key is missing, the version is not v3.x, or a feature is
+            malformed (the first such problem; :func:`info_problems` lists them all).
+    """
+    info = read_info_json(root)
+    problems = info_problems(info, root / INFO_PATH)
+    if problems:
+        first, others = problems[0], [p.field for p in problems[1:] if p.message == MISSING_KEY]
+        if first.message == MISSING_KEY and others:
+            also = ", ".join(repr(k) for k in others)
+            raise SchemaError(f"{MISSING_KEY} (so are {also})", path=first.path, field=first.field)
+        raise first
+    return info
+
+
+def read_info_json(root: Path) -> dict[str, Any]:
+    """Load ``meta/info.json`` as a JSON object, without checking its keys.
+
+    Raises:
+        DataError: the file is missing or not JSON.
+        SchemaError: it is JSON but not an object.
     """
     path = root / INFO_PATH
     if not path.is_file():
@@ -191,25 +211,38 @@ def read_info(root: Path) -> dict[str, Any]:
         raise DataError(f"cannot parse JSON: {e}", path=path) from None
     if not isinstance(info, dict):
         raise SchemaError("expected a JSON object", path=path)
-    for key in _INFO_REQUIRED:
-        if key not in info:
-            raise SchemaError("required key is missing", path=path, field=key)
-    version = str(info["codebase_version"])
-    if not version.startswith("v3."):
-        raise SchemaError(
-            f"codebase_version is {version!r}; only LeRobot v3.x datasets are supported "
-            "(convert v2.1 datasets with lerobot's convert_dataset_v21_to_v30)",
-            path=path,
-            field="codebase_version",
-        )
-    if not isinstance(info["features"], dict):
-        raise SchemaError("expected an object of features", path=path, field="features")
-    for key, ft in info["features"].items():
-        if not isinstance(ft, dict) or "dtype" not in ft or "shape" not in ft:
-            raise SchemaError(
-                "each feature needs 'dtype' and 'shape'", path=path, field=f"features.{key}"
-            )
     return info
+
+
+def info_problems(info: Mapping[str, Any], path: Path) -> list[SchemaError]:
+    """Every problem of an ``info.json`` object: missing keys, version, malformed features."""
+    problems = [
+        SchemaError(MISSING_KEY, path=path, field=key) for key in _INFO_REQUIRED if key not in info
+    ]
+    if "codebase_version" in info and not str(info["codebase_version"]).startswith("v3."):
+        problems.append(
+            SchemaError(
+                f"codebase_version is {str(info['codebase_version'])!r}; only LeRobot v3.x "
+                "datasets are supported (convert v2.1 datasets with lerobot's "
+                "convert_dataset_v21_to_v30)",
+                path=path,
+                field="codebase_version",
+            )
+        )
+    features = info.get("features", {})
+    if not isinstance(features, dict):
+        problems.append(
+            SchemaError("expected an object of features", path=path, field="features")
+        )
+        features = {}
+    for key, ft in features.items():
+        if not isinstance(ft, dict) or "dtype" not in ft or "shape" not in ft:
+            problems.append(
+                SchemaError(
+                    "each feature needs 'dtype' and 'shape'", path=path, field=f"features.{key}"
+                )
+            )
+    return problems
 
 
 def video_keys(info: Mapping[str, Any]) -> list[str]:

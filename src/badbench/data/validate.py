@@ -1,20 +1,24 @@
 """A conformance check for dataset directories: list every problem instead of stopping at one.
 
 ``validate(root)`` reads everything a reader would (``info.json``, tasks, the episode index,
-badbench's tables, every data file and every video's packets) and returns one :class:`Problem`
+badbench's tables, every data file and every frame of every video) and returns one :class:`Problem`
 per fault, each naming the file and field. Problems come in two severities:
 
 * ``error``: the dataset is wrong (bad schema, missing or corrupt video, a frame count that
   disagrees with the video, an unknown failure mode, progress outside [0, 1], a preference naming
   a missing episode, ...);
 * ``warning``: leftovers of an interrupted append (files no commit refers to, ``info.json``
-  totals behind the episode index). Readers ignore them; :func:`repair` (or the next
-  :class:`~badbench.data.DatasetWriter` on the directory) removes them.
+  totals behind the episode index). Readers ignore them; :func:`repair` (``badbench data
+  repair DIR``, or the next :class:`~badbench.data.DatasetWriter` on the directory) removes them.
+
+Videos are decoded frame by frame (each file once) unless ``decode=False``; an episode whose
+frames do not decode is reported with its file and frame range.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -26,7 +30,7 @@ import pyarrow.parquet as pq
 
 from badbench.data import datafile, lerobot, tables
 from badbench.data.catalog import Catalog, load_catalog
-from badbench.data.video import probe_video
+from badbench.data.video import frame_ranges, probe_video, scan_video
 from badbench.errors import DataError, SchemaError, ValidationError, VideoError
 
 Severity = Literal["error", "warning"]
@@ -63,12 +67,25 @@ class Problem:
         return f"{tag}{prefix}: {self.message}" if prefix else f"{tag}{self.message}"
 
 
-def validate(root: str | Path, *, include_warnings: bool = False) -> list[Problem]:
+DecodeProgress = Callable[[int, int, str], None]
+"""Called as ``progress(done, total, file_name)``: once with ``done=0``, then after each video."""
+
+
+def validate(
+    root: str | Path,
+    *,
+    include_warnings: bool = False,
+    decode: bool = True,
+    progress: DecodeProgress | None = None,
+) -> list[Problem]:
     """Every problem in the dataset at ``root``; empty when it is sound.
 
     Args:
         root: dataset directory.
         include_warnings: also list leftovers of interrupted appends (see module docs).
+        decode: decode every frame of every video file (each file once) and report the episodes
+            whose frames do not decode; False reads only the videos' packets (quick).
+        progress: called as the video files are decoded (e.g. to drive a progress bar).
     """
     root = Path(root)
     problems: list[Problem] = []
@@ -77,12 +94,15 @@ def validate(root: str | Path, *, include_warnings: bool = False) -> list[Proble
         problems.append(Problem.from_error(err))
 
     try:
+        bad_info = lerobot.info_problems(lerobot.read_info_json(root), root / lerobot.INFO_PATH)
+        if bad_info:  # info.json unusable: nothing else can be checked
+            return [Problem.from_error(e) for e in bad_info]
         cat = load_catalog(root, report=report)
-    except DataError as e:  # info.json unusable: nothing else can be checked
+    except DataError as e:
         return [Problem.from_error(e)]
     _check_tasks(cat, report)
     _check_data(cat, report)
-    _check_videos(cat, report)
+    _check_videos(cat, report, decode=decode, progress=progress)
     if cat.has_tables:
         _check_dense(cat, report)
         tables.read_records(root, tables.EXTRAS, cat.committed_files, report)
@@ -91,11 +111,23 @@ def validate(root: str | Path, *, include_warnings: bool = False) -> list[Proble
     return problems
 
 
-def repair(root: str | Path) -> None:
-    """Remove an interrupted append's leftovers; bring ``info.json``/``stats.json`` up to date."""
+def repair(root: str | Path) -> list[Problem]:
+    """Remove an interrupted append's leftovers; bring ``info.json``/``stats.json`` up to date.
+
+    Returns:
+        The leftovers found (the warnings of :func:`validate`), now repaired.
+
+    Raises:
+        DataError: ``root`` is not a dataset, or one a writer cannot open (its errors must be
+            fixed first; ``validate`` lists them).
+    """
     from badbench.data.writer import DatasetWriter
 
+    root = Path(root)
+    lerobot.read_info(root)  # a directory that is no dataset is left as it is
+    found = _leftovers(load_catalog(root))
     DatasetWriter(root).close()
+    return found
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,8 +234,10 @@ def _check_episode_rows(
         )
 
 
-def _check_videos(cat: Catalog, report: Any) -> None:
-    fps = cat.fps
+def _check_videos(
+    cat: Catalog, report: Any, *, decode: bool, progress: DecodeProgress | None
+) -> None:
+    files: list[tuple[str, Path, list[dict[str, Any]]]] = []
     for key in lerobot.video_keys(cat.info):
         by_file: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)
         for row in cat.episodes:
@@ -218,48 +252,100 @@ def _check_videos(cat: Catalog, report: Any) -> None:
                 )
                 continue
             by_file[(c, f)].append(row)
-        shape = cat.info["features"][key]["shape"]
         for (chunk, file), rows in sorted(by_file.items()):
             path = cat.root / cat.info["video_path"].format(
                 video_key=key, chunk_index=chunk, file_index=file
             )
-            try:
-                probe = probe_video(path)
-            except VideoError as e:
-                report(e)
-                continue
-            if lerobot.video_hw(cat.info["features"][key]) != (probe.height, probe.width):
+            files.append((key, path, rows))
+    if progress is not None:
+        progress(0, len(files), "")
+    for done, (key, path, rows) in enumerate(files, start=1):
+        try:
+            probe = probe_video(path)
+        except VideoError as e:
+            report(e)
+        else:
+            _check_video_file(cat, key, path, rows, probe.frames, report)
+            h, w = lerobot.video_hw(cat.info["features"][key])
+            if (probe.height, probe.width) != (h, w):
                 report(
                     VideoError(
-                        f"video is {probe.height}x{probe.width}; info.json declares {shape}",
+                        f"video is {probe.width}x{probe.height} (width x height); info.json "
+                        f"declares {w}x{h}",
                         path=path,
                         field=f"features.{key}.shape",
                     )
                 )
-            for row in rows:
-                t0 = float(row[f"videos/{key}/from_timestamp"])
-                t1 = float(row[f"videos/{key}/to_timestamp"])
-                n = int(row["length"])
-                if abs((t1 - t0) * fps - n) > 0.5:
-                    report(
-                        VideoError(
-                            f"episode {row['episode_index']} spans {(t1 - t0) * fps:.1f} frames "
-                            f"of video ({t0:.3f}s..{t1:.3f}s at {fps:g} fps) but has {n} frames",
-                            path=cat.root / lerobot.EPISODES_DIR,
-                            field=f"videos/{key}/to_timestamp",
-                        )
-                    )
-                end = round(t0 * fps) + n
-                if end > probe.frames:
-                    report(
-                        VideoError(
-                            f"the video holds {probe.frames} frames, but episode "
-                            f"{row['episode_index']} needs frames up to {end} ({n} frames from "
-                            f"{t0:.3f}s): the frame count disagrees with the video",
-                            path=path,
-                            field="length",
-                        )
-                    )
+            if decode:
+                _check_decoding(cat, key, path, rows, report)
+        if progress is not None:
+            progress(done, len(files), path.name)
+
+
+def _episode_frames(cat: Catalog, key: str, row: dict[str, Any]) -> tuple[int, int]:
+    """The file frames ``[first, end)`` an episode occupies in its video of ``key``."""
+    first = round(float(row[f"videos/{key}/from_timestamp"]) * cat.fps)
+    return first, first + int(row["length"])
+
+
+def _check_video_file(
+    cat: Catalog, key: str, path: Path, rows: list[dict[str, Any]], frames: int, report: Any
+) -> None:
+    fps = cat.fps
+    for row in rows:
+        t0 = float(row[f"videos/{key}/from_timestamp"])
+        t1 = float(row[f"videos/{key}/to_timestamp"])
+        n = int(row["length"])
+        if abs((t1 - t0) * fps - n) > 0.5:
+            report(
+                VideoError(
+                    f"episode {row['episode_index']} spans {(t1 - t0) * fps:.1f} frames "
+                    f"of video ({t0:.3f}s..{t1:.3f}s at {fps:g} fps) but has {n} frames",
+                    path=cat.root / lerobot.EPISODES_DIR,
+                    field=f"videos/{key}/to_timestamp",
+                )
+            )
+        end = _episode_frames(cat, key, row)[1]
+        if end > frames:
+            report(
+                VideoError(
+                    f"the video holds {frames} frames, but episode "
+                    f"{row['episode_index']} needs frames up to {end} ({n} frames from "
+                    f"{t0:.3f}s): the frame count disagrees with the video",
+                    path=path,
+                    field="length",
+                )
+            )
+
+
+def _check_decoding(
+    cat: Catalog, key: str, path: Path, rows: list[dict[str, Any]], report: Any
+) -> None:
+    """Decode the file once and report each episode with frames that do not decode."""
+    scan = scan_video(path, cat.fps)
+    if not scan.undecodable:
+        return
+    bad = set(scan.undecodable)
+    for row in rows:
+        first, end = _episode_frames(cat, key, row)
+        mine = [k - first for k in range(first, end) if k in bad]
+        if not mine:
+            continue
+        i = row["episode_index"]
+        eid = cat.metas[i].episode_id if i < len(cat.metas) else str(i)
+        in_file = _ranges(k + first for k in mine)
+        report(
+            VideoError(
+                f"episode {i} ('{eid}'): frames {_ranges(mine)} of its {end - first} do not "
+                f"decode (frames {in_file} of the file): corrupt video ({scan.error})",
+                path=path,
+                field=key,
+            )
+        )
+
+
+def _ranges(indices: Any) -> str:
+    return ", ".join(f"{a}..{b}" if a != b else f"{a}" for a, b in frame_ranges(list(indices)))
 
 
 def _check_dense(cat: Catalog, report: Any) -> None:
@@ -286,7 +372,7 @@ def _leftovers(cat: Catalog) -> list[Problem]:
                     cat.root / lerobot.INFO_PATH,
                     key,
                     f"is {info.get(key)}, but meta/episodes holds {want}; an append was "
-                    "interrupted: run repair (or open a DatasetWriter) to update it",
+                    f"interrupted: `badbench data repair {cat.root}` updates it",
                     "warning",
                 )
             )
@@ -297,8 +383,8 @@ def _leftovers(cat: Catalog) -> list[Problem]:
                 Problem(
                     path,
                     None,
-                    "no committed episode refers to this file (left by an "
-                    "interrupted append?); readers ignore it, repair removes it",
+                    "no committed episode refers to this file (left by an interrupted "
+                    f"append?); readers ignore it, `badbench data repair {cat.root}` removes it",
                     "warning",
                 )
             )

@@ -66,8 +66,8 @@ class VideoEncoder:
 
         if spec.pix_fmt.startswith("yuv420") and (height % 2 or width % 2):
             raise VideoError(
-                f"frames are {height}x{width}; {spec.pix_fmt} needs even height and width "
-                "(crop or pad the frames, or choose pix_fmt='yuv444p')",
+                f"frames are {width}x{height} (width x height); {spec.pix_fmt} needs even width "
+                "and height (crop or pad the frames, or choose pix_fmt='yuv444p')",
                 path=path,
             )
         self.path = path
@@ -268,6 +268,76 @@ def probe_video(path: Path) -> VideoProbe:
         raise VideoError(f"cannot read video packets (corrupt file?): {e}", path=path) from None
     finally:
         container.close()
+
+
+@dataclass(frozen=True)
+class VideoScan:
+    """The result of decoding every frame of a file (:func:`scan_video`).
+
+    Attributes:
+        frames: frames the file holds (its packets).
+        undecodable: file frame indices (0-based, at the dataset's fps) that did not decode.
+        error: the first decoder error, if any.
+    """
+
+    frames: int
+    undecodable: tuple[int, ...] = ()
+    error: str | None = None
+
+
+def scan_video(path: Path, fps: float) -> VideoScan:
+    """Decode every frame of a file once, packet by packet, noting the frames that fail.
+
+    A packet the decoder rejects does not stop the scan: decoding goes on with the next packet,
+    so every damaged stretch of the file is found in one pass.
+
+    Args:
+        path: the MP4 file.
+        fps: the frame rate frame indices are counted at.
+
+    Raises:
+        VideoError: the file is missing or cannot be opened at all.
+    """
+    container = _open(path)
+    expected: set[int] = set()
+    decoded: set[int] = set()
+    error: str | None = None
+
+    def index(pts: int | None, time_base: Fraction | None) -> int | None:
+        if pts is None or time_base is None:
+            return None
+        return round(float(pts * time_base) * fps)
+
+    try:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        try:
+            for packet in container.demux(stream):
+                if packet.size:
+                    k = index(packet.pts, packet.time_base)
+                    expected.add(len(expected) if k is None else k)
+                try:
+                    frames = stream.decode(packet)
+                except av.FFmpegError as e:
+                    error = error or str(e)
+                    continue
+                decoded.update(index(f.pts, f.time_base) for f in frames)
+        except av.FFmpegError as e:  # the container itself is damaged past this point
+            error = error or str(e)
+    finally:
+        container.close()
+    return VideoScan(len(expected), tuple(sorted(expected - decoded)), error)
+
+
+def frame_ranges(indices: Sequence[int]) -> list[tuple[int, int]]:
+    """Frame indices as inclusive ``(first, last)`` runs: [1, 2, 3, 7] -> [(1, 3), (7, 7)]."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(indices):
+        if runs and i == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
 
 
 def spec_video_info(spec: VideoSpec, *, height: int, width: int, fps: float) -> dict[str, Any]:

@@ -4,20 +4,26 @@ This is how labs usually keep evaluation rollouts: one video per camera per epis
 JSON line per episode saying what was asked, whether it worked and what went wrong. The field
 reference, with examples, is in ``docs/importing.md``.
 
-The whole manifest is checked first (types, ranges, failure modes, that every video file exists)
-so a bad line fails before anything is decoded. Episodes are then decoded with PyAV and appended
-one by one through :class:`~badbench.data.dataset.DatasetWriter`, which commits each episode:
-an import that fails midway keeps every episode written before the failure, and running the
-same import again skips the episode ids already present.
+The whole manifest is checked first (types, ranges, failure modes, that every video file exists),
+then the header of every new clip (frame size and rate against the dataset's), so a bad line
+fails before anything is decoded. Episodes are then decoded with PyAV and appended through
+:class:`~badbench.data.dataset.DatasetWriter` as one commit: an import that fails on any clip
+writes none of them. Running an import again skips the episode ids already present whose video
+and labels are unchanged, and refuses a line that reuses an id with other content.
 """
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from badbench.data.importers._checks import FPS_TOLERANCE, changes, check_clips, located
 from badbench.data.importers._common import (
+    CAMERA_PREFIX,
     ImportReport,
     ProgressCallback,
     existing_fps,
@@ -28,7 +34,8 @@ from badbench.data.importers._video import decode_video, probe_video
 from badbench.data.schema import Episode, EpisodeMeta
 from badbench.errors import DataError, VideoError
 
-_FPS_TOLERANCE = 1e-3
+if TYPE_CHECKING:
+    from badbench.data.dataset import Dataset
 
 
 def import_videos(
@@ -59,14 +66,13 @@ def import_videos(
         progress: called after each episode, e.g. to drive a progress bar.
 
     Returns:
-        The ids imported and skipped.
+        The ids imported, and those skipped as already present and unchanged.
 
     Raises:
-        DataError: the first problem found (file, line and field named); every episode
-            appended before it stays in the dataset.
+        DataError: the first problem found (file, line and field named), including a line
+            whose episode id is in the dataset with a different video or labels; nothing of
+            the import is written.
     """
-    from badbench.data.dataset import DatasetWriter
-
     dest = Path(dest)
     specs = parse_video_manifest(
         manifest,
@@ -76,34 +82,95 @@ def import_videos(
         allow_extra=allow_extra,
     )
     report = ImportReport(dest=dest)
-    total = len(specs)
-    progress(0, total, "")
+    progress(0, len(specs), "")
     dataset_fps = existing_fps(dest) or _spec_fps(specs[0])
+    created = not dest.exists()
+    try:
+        _import(specs, dest, dataset_fps, codec, resize, report, progress)
+    except BaseException:
+        if created and not (dest / "meta" / "info.json").exists():
+            shutil.rmtree(dest, ignore_errors=True)  # only the writer's lock file: leave nothing
+        raise
+    return report
+
+
+def _import(
+    specs: list[VideoEpisodeSpec],
+    dest: Path,
+    dataset_fps: float,
+    codec: str,
+    resize: tuple[int, int] | None,
+    report: ImportReport,
+    progress: ProgressCallback,
+) -> None:
+    """Check every line against ``dest`` (re-imports, clip headers), then append as one commit."""
+    from badbench.data.dataset import Dataset, DatasetWriter
+
+    total = len(specs)
     with DatasetWriter(
         dest, fps=dataset_fps, robot_type=specs[0].embodiment, codec=codec
     ) as writer:
         existing = writer.existing_ids
+        stored = Dataset.open(dest) if existing else None
+        new: list[VideoEpisodeSpec] = []
         for done, spec in enumerate(specs, start=1):
-            if spec.episode_id in existing:
-                report.skipped.append(spec.episode_id)
-            else:
+            if spec.episode_id not in existing:
+                new.append(spec)
+                continue
+            assert stored is not None
+            _check_unchanged(spec, stored, resize)
+            report.skipped.append(spec.episode_id)
+            progress(done, total, spec.episode_id)
+        check_clips(new, writer.info, dataset_fps, resize)
+        current: list[VideoEpisodeSpec] = []  # the line the writer is appending, if any
+
+        def episodes() -> Iterator[Episode]:
+            for spec in new:
+                current.clear()
                 episode = load_video_episode(spec, resize=resize)
-                if abs(episode.meta.fps - dataset_fps) > _FPS_TOLERANCE:
+                if abs(episode.meta.fps - dataset_fps) > FPS_TOLERANCE:
                     raise spec.row.error(
                         f"the videos play at {episode.meta.fps:g} fps but the dataset is "
                         f'{dataset_fps:g} fps; resample the videos or set "fps"',
                         "fps",
                     )
-                try:
-                    writer.append(episode)
-                except DataError as e:  # e.g. a frame size the dataset does not have
-                    hint = "" if resize else "; --resize WxH scales every video to one size"
-                    raise spec.row.error(
-                        f"cannot append to {dest}: {e.message}{hint}", e.field, type(e)
-                    ) from None
+                current.append(spec)
+                yield episode
                 report.imported.append(spec.episode_id)
-            progress(done, total, spec.episode_id)
-    return report
+                progress(len(report.skipped) + len(report.imported), total, spec.episode_id)
+
+        try:
+            writer.extend(episodes())  # one commit: a failure on any clip writes none of them
+        except DataError as e:
+            if not current:  # a loading error, already located
+                raise
+            spec = current[0]  # the writer's own check (e.g. a frame size the dataset lacks)
+            hint = "" if resize else "; --resize WxH scales every video to one size"
+            raise spec.row.error(
+                f"cannot append to {dest}: {e.message}{hint}", e.field, type(e)
+            ) from None
+
+
+def _check_unchanged(
+    spec: VideoEpisodeSpec, stored: Dataset, resize: tuple[int, int] | None
+) -> None:
+    """Refuse a line whose episode id is in the dataset with other video or labels."""
+    length = stored.meta(spec.episode_id).length
+    frames, _ = _decode(spec, resize)
+    diff = [
+        f"another video of '{key.removeprefix(CAMERA_PREFIX)}' ({len(f)} frames, stored {length})"
+        for key, f in frames.items()
+        if len(f) != length
+    ]  # a new length: its labels need not fit the stored episode, nor be compared
+    if not diff:
+        diff = changes(load_video_episode(spec, resize=resize), stored)
+    if diff:
+        raise spec.row.error(
+            f"episode '{spec.episode_id}' is already in {stored.root}, with "
+            f"{' and '.join(diff)}; an import does not replace episodes: give this line a new "
+            '"episode_id", or import into a new dataset',
+            "episode_id",
+        )
 
 
 def load_video_episode(spec: VideoEpisodeSpec, *, resize: tuple[int, int] | None = None) -> Episode:
@@ -117,13 +184,7 @@ def load_video_episode(spec: VideoEpisodeSpec, *, resize: tuple[int, int] | None
         VideoError: a video cannot be decoded, or the cameras disagree on frame count or fps.
         ValidationError: a failure tag or the dense labels do not fit the episode's length.
     """
-    frames: dict[str, np.ndarray] = {}
-    rates: dict[str, float | None] = {}
-    for key, path in spec.videos.items():
-        try:
-            frames[key], rates[key] = decode_video(path, size=resize)
-        except VideoError as e:
-            raise _located(e, spec, path) from None
+    frames, rates = _decode(spec, resize)
     lengths = {key: len(f) for key, f in frames.items()}
     if len(set(lengths.values())) > 1:
         raise spec.row.error(
@@ -159,6 +220,20 @@ def load_video_episode(spec: VideoEpisodeSpec, *, resize: tuple[int, int] | None
     )
 
 
+def _decode(
+    spec: VideoEpisodeSpec, resize: tuple[int, int] | None
+) -> tuple[dict[str, np.ndarray], dict[str, float | None]]:
+    """Every camera's frames and frame rate."""
+    frames: dict[str, np.ndarray] = {}
+    rates: dict[str, float | None] = {}
+    for key, path in spec.videos.items():
+        try:
+            frames[key], rates[key] = decode_video(path, size=resize)
+        except VideoError as e:
+            raise located(e, spec, path) from None
+    return frames, rates
+
+
 def _array(spec: VideoEpisodeSpec, name: str, path: Path | None, length: int) -> np.ndarray | None:
     """Load a (T, D) float32 array from a ``.npy`` file and check it has one row per frame."""
     if path is None:
@@ -178,17 +253,12 @@ def _array(spec: VideoEpisodeSpec, name: str, path: Path | None, length: int) ->
     return array.astype(np.float32)
 
 
-def _located(e: VideoError, spec: VideoEpisodeSpec, path: Path) -> VideoError:
-    """The error of a video file, saying which manifest line named it."""
-    return VideoError(f"{e.message} (the video of {spec.row.path.name}:{spec.row.line})", path=path)
-
-
 def _common_rate(spec: VideoEpisodeSpec, rates: dict[str, float | None]) -> float:
     known = {k: r for k, r in rates.items() if r}
     if not known:
         raise spec.row.error('the videos do not state a frame rate; add "fps"', "fps")
     values = list(known.values())
-    if max(values) - min(values) > _FPS_TOLERANCE:
+    if max(values) - min(values) > FPS_TOLERANCE:
         raise spec.row.error(f"cameras play at different frame rates {known}", "videos")
     return values[0]
 
@@ -198,7 +268,7 @@ def _spec_fps(spec: VideoEpisodeSpec) -> float:
     try:
         fps = spec.fps or probe_video(path).fps
     except VideoError as e:
-        raise _located(e, spec, path) from None
+        raise located(e, spec, path) from None
     if not fps:
         raise spec.row.error('the videos do not state a frame rate; add "fps"', "fps")
     return fps

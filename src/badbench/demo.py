@@ -76,12 +76,19 @@ def suite_dir(config: DemoConfig) -> Path:
 
 def demo_models() -> list[str]:
     """Registered models that run without an extra or required options (the baselines today)."""
+    from badbench.errors import ValidationError
     from badbench.models import MODELS
+    from badbench.models.registry import check_options
 
     names = []
     for entry in MODELS:
-        if entry.extra is None:
-            names.append(entry.name)
+        if entry.extra is not None:
+            continue
+        try:  # a model with a required option (precomputed's dir) cannot run unconfigured
+            check_options("model", entry.name, entry.load(), {})
+        except ValidationError:
+            continue
+        names.append(entry.name)
     return names
 
 

@@ -418,3 +418,170 @@ def test_empty_run_and_undefined_values(tmp_path: Path) -> None:
     html = write_report(tmp_path / "nan").read_text(encoding="utf-8")
     board = html.split('id="leaderboard-table"')[1].split("</table>")[0]
     assert "nan" not in board.lower() and 'class="best"' not in board
+
+
+# -- why a value is "—": reasons from the records ---------------------------------------------
+
+
+def _successes_dataset(root: Path, *, shared_context: bool, dense: bool = True):
+    """3 clean successes, each alone in its context (or all in one), like imported real clips."""
+    from badbench.data import Dataset, DatasetWriter
+    from fixtures.factories import make_episode
+
+    with DatasetWriter(root) as w:
+        for i in range(3):
+            ctx = "ctx" if shared_context else f"ctx-{i}"
+            w.append(make_episode(i, length=8, size=16, success=True, context_id=ctx, dense=dense))
+    return Dataset.open(root)
+
+
+def _reasons(html: str) -> dict[str, str]:
+    """data-reason -> text of each footnote line (and why-box) in the report."""
+    out: dict[str, str] = {}
+    pattern = r'class="(?:reason|why-line reason)" data-reason="([^"]+)">(.*?)</(?:li|p)>'
+    for m in re.finditer(pattern, html, re.S):
+        out.setdefault(m.group(1), re.sub(r"<[^>]+>", "", m.group(2)))
+    return out
+
+
+def test_only_successes_without_contexts_say_why_each_metric_is_missing(tmp_path: Path) -> None:
+    """The real-clips shape: successes only, no shared context, so only VOC is defined."""
+    from badbench.bench.metrics import MetricSettings
+    from badbench.bench.runner import evaluate
+
+    ds = _successes_dataset(tmp_path / "ds", shared_context=False)
+    out = tmp_path / "run"
+    evaluate(ds, ["oracle", "time"], out, settings=MetricSettings(n_boot=20), progress=False)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    board = html.split('id="leaderboard-table"')[1].split("</table>")[0]
+    reasons = _reasons(html)
+    assert "every episode is alone in its context" in reasons["no contexts"]
+    assert "Pairwise acc." in reasons["no contexts"] and "Best-of-K" in reasons["no contexts"]
+    assert "no bad episode" in reasons["no failures"]
+    assert "FPR @ threshold" in reasons["no failures"]
+    assert 'title="n = 0; no contexts: every episode is alone' in board  # the cell's tooltip
+    assert '<sup class="note">' in board
+    # every chart that would be empty says why instead; VOC, which has values, is charted
+    figures = [(a.get("class"), a.get("data-metric")) for t, a in _parse(html) if t == "figure"]
+    empty = {m for c, m in figures if c == "chart empty"}
+    drawn = {m for c, m in figures if c == "chart"}
+    assert {"pairwise_accuracy", "fpr_fixed", "over_reward"} <= empty
+    assert "voc" in drawn and not drawn & empty
+    assert "No chart: no contexts" in html and "No chart: no failures" in html
+    assert "No failures in this run" in html
+
+
+def test_successes_sharing_a_context_have_no_pairs(tmp_path: Path) -> None:
+    from badbench.bench.metrics import MetricSettings
+    from badbench.bench.runner import evaluate
+
+    ds = _successes_dataset(tmp_path / "ds", shared_context=True)
+    evaluate(ds, ["time"], tmp_path / "run", settings=MetricSettings(n_boot=0), progress=False)
+    reasons = _reasons((tmp_path / "run" / "report.html").read_text(encoding="utf-8"))
+    assert "no contexts" not in reasons
+    assert "same label" in reasons["no pairs"]
+
+
+def test_a_model_that_failed_everywhere_says_so(tmp_path: Path) -> None:
+    from badbench.bench.metrics import MetricSettings
+    from badbench.bench.runner import evaluate
+
+    ds = _successes_dataset(tmp_path / "ds", shared_context=False, dense=False)
+    settings = MetricSettings(n_boot=0)
+    evaluate(ds, ["oracle", "time"], tmp_path / "run", settings=settings, progress=False)
+    html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
+    assert "could not score any episode (3 failed" in _reasons(html)["model failed"]
+    assert '<th title="episodes the model could not score' in html  # the models table
+
+    evaluate(ds, ["oracle"], tmp_path / "alone", settings=settings, progress=False)
+    html = (tmp_path / "alone" / "report.html").read_text(encoding="utf-8")
+    assert "oracle scored 0 of 3 episodes (3 failed" in _reasons(html)["model failed"]
+
+
+def test_long_model_keys_are_shortened_in_tables(tmp_path: Path) -> None:
+    from badbench.bench.report._render import MAX_NAME, display_names
+
+    long = ModelSpec(
+        key='precomputed(dir="/very/long/path/to/the/predictions",pattern="{episode_id}.npy")',
+        name="precomputed",
+        options={"dir": "/very/long/path/to/the/predictions", "pattern": "{episode_id}.npy"},
+        config_hash="h9",
+    )
+    summary = RunSummary(
+        dataset=DatasetRef(path="/d", fingerprint="0", n_episodes=0),
+        models=[
+            ModelResult(spec=s, metrics=ModelMetrics(), scores_file="x")
+            for s in (long, long.model_copy(update={"key": long.key + "2"}), MODELS[1])
+        ],
+    )
+    names = display_names(summary)
+    assert names["time"] == "time"
+    shown = [names[long.key], names[long.key + "2"]]
+    assert shown[0] != shown[1] and all(len(s) <= MAX_NAME + 3 for s in shown)
+    assert shown[0].startswith("precomputed(")
+
+
+# -- the reports `badbench eval` really writes, opened in Chromium ---------------------------
+
+
+def _open_in_chromium(report: Path, tmp_path: Path) -> tuple[list, str]:
+    """DOM tags of the rendered page and the console messages Chromium logged."""
+    proc = _chromium(
+        tmp_path,
+        report.resolve().as_uri(),
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    console = "\n".join(line for line in proc.stderr.splitlines() if ":CONSOLE" in line)
+    return _parse(proc.stdout), console
+
+
+def check_real_report(report: Path, tmp_path: Path, models: list[str]) -> list:
+    """What a report written by the runner must show in a browser: every image decoded, no
+    console message (no script error, no blocked resource), one leaderboard row per model,
+    charts and reward curves. Returns the DOM tags."""
+    tags, console = _open_in_chromium(report, tmp_path)
+    assert console == "", console
+    body = next(a for t, a in tags if t == "body")
+    n_imgs = sum(t == "img" for t, _ in _parse(report.read_text(encoding="utf-8")))
+    assert body.get("data-images") == str(n_imgs) and body.get("data-ok") == "1"
+    rows = [a.get("data-model") for t, a in tags if t == "tr" and a.get("class") == "model-row"]
+    assert rows == models
+    charts = [a for t, a in tags if t == "figure" and a.get("class") == "chart"]
+    curves = [a for t, a in tags if t == "figure" and a.get("class") == "curve"]
+    assert charts and curves
+    return tags
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_report_of_a_real_eval_opens_in_chromium(tmp_path: Path) -> None:
+    """`badbench data example` + `badbench eval` as processes, then the report in Chromium."""
+    cli = [sys.executable, "-m", "badbench.cli.main"]
+    data, out = tmp_path / "example", tmp_path / "run"
+    steps = [
+        ["data", "example", "--out", str(data), "--frames", "12", "--size", "32"],
+        ["eval", "--data", str(data), "-m", "oracle", "-m", "random:seed=1", "-m", "time"]
+        + ["--out", str(out), "--n-boot", "50", "--no-progress"],
+    ]
+    for args in steps:
+        proc = subprocess.run([*cli, *args], capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    tags = check_real_report(out / "report.html", tmp_path, ["oracle", "random(seed=1)", "time"])
+    strips = [a for t, a in tags if t == "img" and (a.get("src") or "").startswith("data:image/j")]
+    assert strips  # frame strips decoded from the dataset's videos
+
+    shot = tmp_path / "report.png"
+    proc = _chromium(
+        tmp_path,
+        (out / "report.html").resolve().as_uri(),
+        "--virtual-time-budget=5000",
+        "--hide-scrollbars",
+        "--window-size=1280,4000",
+        f"--screenshot={shot}",
+    )
+    assert proc.returncode == 0 and shot.stat().st_size > 10_000

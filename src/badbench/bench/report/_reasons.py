@@ -171,8 +171,11 @@ class Reasons:
             elif all(e.progress is None for e in bad_focus):
                 why = f"no progress labels on the bad episodes {where}"
         elif metric == "quality_tau":
-            why = self._quality(eps)
-        return why or "undefined on these episodes"
+            why = self._quality(eps) or (
+                "tied scores: in every task the model's mean scores of the quality levels tie "
+                "(a constant ranking), so Kendall's tau is undefined"
+            )
+        return why or "undefined: the model's scores leave it undefined on these episodes"
 
     @staticmethod
     def _quality(eps: Sequence[_Ep]) -> str:

@@ -462,6 +462,7 @@ def render_html(run_dir: str | Path) -> str:
         ),
         "by_failure_mode": _breakdowns(summary, "by_failure_mode", modes, reasons),
         "names": display_names(summary),
+        "any_failed": any(m.n_failed for m in summary.models),
         "curves": _curves(showcase, scores, summary, load_strips(run_dir)),
         "settings": json.dumps(summary.settings, sort_keys=True),
         "group_label": group_label,

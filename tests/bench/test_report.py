@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +27,9 @@ from badbench.bench.results import (
 )
 from badbench.data.schema import FailureTag
 from badbench.errors import DataError
+from fixtures.browser import CHROMIUM, check_real_report, parse, screenshot
+from fixtures.browser import chromium as _chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 T = 30
 
 # episode id, task, task category, context, success, progress, tags (mode, category, start, end)
@@ -208,21 +208,6 @@ def synthetic_frames(indices: list[int], h: int = 72, w: int = 96) -> np.ndarray
     return out
 
 
-class _Collect(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def _parse(html: str) -> list[tuple[str, dict[str, str | None]]]:
-    p = _Collect()
-    p.feed(html)
-    return p.tags
-
-
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_dir = tmp_path_factory.mktemp("run")
@@ -231,7 +216,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_sections_rows_and_curves(report: Path) -> None:
-    tags = _parse(report.read_text(encoding="utf-8"))
+    tags = parse(report.read_text(encoding="utf-8"))
     ids = {a.get("id") for _, a in tags}
     assert {"run", "leaderboard", "by-task-category", "by-failure-mode", "curves"} <= ids
     rows = [a["data-model"] for t, a in tags if t == "tr" and a.get("class") == "model-row"]
@@ -252,7 +237,7 @@ def test_self_contained(report: Path) -> None:
     html = report.read_text(encoding="utf-8")
     assert not re.search(r"https?://", html, re.IGNORECASE)
     assert "url(" not in html and "@import" not in html
-    for tag, attrs in _parse(html):
+    for tag, attrs in parse(html):
         for name in ("src", "href"):
             value = attrs.get(name)
             if value is not None:
@@ -308,38 +293,15 @@ def test_import_does_not_load_matplotlib() -> None:
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
-def _chromium(tmp_path: Path, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            str(CHROMIUM),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            *extra,
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 def test_opens_in_chromium(report: Path, tmp_path: Path) -> None:
     url = report.resolve().as_uri()
     proc = _chromium(tmp_path, url, "--virtual-time-budget=5000", "--dump-dom")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    tags = _parse(proc.stdout)
+    tags = parse(proc.stdout)
     body = next(a for t, a in tags if t == "body")
-    n_imgs = sum(t == "img" for t, _ in _parse(report.read_text(encoding="utf-8")))
+    n_imgs = sum(t == "img" for t, _ in parse(report.read_text(encoding="utf-8")))
     assert body.get("data-images") == str(n_imgs) and n_imgs > 0
     assert body.get("data-ok") == "1", "an image failed to decode"
     ids = {a.get("id") for _, a in tags}
@@ -375,7 +337,7 @@ def test_strips_from_a_real_dataset(make_dataset, tmp_path: Path) -> None:
     index = json.loads((out / "strips" / "index.json").read_text(encoding="utf-8"))
     html = (out / "report.html").read_text(encoding="utf-8")
     curves = [
-        a["data-episode"] for t, a in _parse(html) if t == "figure" and a.get("class") == "curve"
+        a["data-episode"] for t, a in parse(html) if t == "figure" and a.get("class") == "curve"
     ]
     assert curves and set(curves) <= set(index["episodes"])
     for eid in curves:
@@ -397,7 +359,7 @@ def test_empty_run_and_undefined_values(tmp_path: Path) -> None:
     empty = RunSummary(dataset=DatasetRef(path="/data/none", fingerprint="0", n_episodes=0))
     save_summary(tmp_path / "empty", empty)
     html = write_report(tmp_path / "empty").read_text(encoding="utf-8")
-    ids = {a.get("id") for _, a in _parse(html)}
+    ids = {a.get("id") for _, a in parse(html)}
     assert {"run", "leaderboard", "by-task-category", "by-failure-mode", "curves"} <= ids
     assert "No models or metrics" in html and "No scored episodes" in html
 
@@ -462,7 +424,7 @@ def test_only_successes_without_contexts_say_why_each_metric_is_missing(tmp_path
     assert 'title="n = 0; no contexts: every episode is alone' in board  # the cell's tooltip
     assert '<sup class="note">' in board
     # every chart that would be empty says why instead; VOC, which has values, is charted
-    figures = [(a.get("class"), a.get("data-metric")) for t, a in _parse(html) if t == "figure"]
+    figures = [(a.get("class"), a.get("data-metric")) for t, a in parse(html) if t == "figure"]
     empty = {m for c, m in figures if c == "chart empty"}
     drawn = {m for c, m in figures if c == "chart"}
     assert {"pairwise_accuracy", "fpr_fixed", "over_reward"} <= empty
@@ -524,38 +486,6 @@ def test_long_model_keys_are_shortened_in_tables(tmp_path: Path) -> None:
 # -- the reports `badbench eval` really writes, opened in Chromium ---------------------------
 
 
-def _open_in_chromium(report: Path, tmp_path: Path) -> tuple[list, str]:
-    """DOM tags of the rendered page and the console messages Chromium logged."""
-    proc = _chromium(
-        tmp_path,
-        report.resolve().as_uri(),
-        "--enable-logging=stderr",
-        "--v=0",
-        "--virtual-time-budget=5000",
-        "--dump-dom",
-    )
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    console = "\n".join(line for line in proc.stderr.splitlines() if ":CONSOLE" in line)
-    return _parse(proc.stdout), console
-
-
-def check_real_report(report: Path, tmp_path: Path, models: list[str]) -> list:
-    """What a report written by the runner must show in a browser: every image decoded, no
-    console message (no script error, no blocked resource), one leaderboard row per model,
-    charts and reward curves. Returns the DOM tags."""
-    tags, console = _open_in_chromium(report, tmp_path)
-    assert console == "", console
-    body = next(a for t, a in tags if t == "body")
-    n_imgs = sum(t == "img" for t, _ in _parse(report.read_text(encoding="utf-8")))
-    assert body.get("data-images") == str(n_imgs) and body.get("data-ok") == "1"
-    rows = [a.get("data-model") for t, a in tags if t == "tr" and a.get("class") == "model-row"]
-    assert rows == models
-    charts = [a for t, a in tags if t == "figure" and a.get("class") == "chart"]
-    curves = [a for t, a in tags if t == "figure" and a.get("class") == "curve"]
-    assert charts and curves
-    return tags
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
@@ -575,13 +505,4 @@ def test_report_of_a_real_eval_opens_in_chromium(tmp_path: Path) -> None:
     strips = [a for t, a in tags if t == "img" and (a.get("src") or "").startswith("data:image/j")]
     assert strips  # frame strips decoded from the dataset's videos
 
-    shot = tmp_path / "report.png"
-    proc = _chromium(
-        tmp_path,
-        (out / "report.html").resolve().as_uri(),
-        "--virtual-time-budget=5000",
-        "--hide-scrollbars",
-        "--window-size=1280,4000",
-        f"--screenshot={shot}",
-    )
-    assert proc.returncode == 0 and shot.stat().st_size > 10_000
+    assert screenshot(out / "report.html", tmp_path).stat().st_size > 10_000

@@ -43,7 +43,10 @@ def test_eval_writes_results_and_prints_the_leaderboard(data: Path, tmp_path: Pa
 
 @pytest.mark.parametrize(
     ("model", "message"),
-    [("nope", "known models: oracle, precomputed, random, time"), ("random:sede=1", "its options: seed")],
+    [
+        ("nope", "known models: oracle, precomputed, random, time"),
+        ("random:sede=1", "its options: seed"),
+    ],
 )
 def test_eval_reports_model_errors(data: Path, tmp_path: Path, model: str, message: str) -> None:
     args = ["eval", "--data", str(data), "--model", model, "--out", str(tmp_path / "r")]

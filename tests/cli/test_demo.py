@@ -1,4 +1,8 @@
-"""`badbench demo`: the main job, end to end on a real (tiny) Meta-World suite."""
+"""`badbench demo`: the main job, end to end on a real Meta-World suite.
+
+The figures the README publishes are checked against a run of the demo's default configuration
+(the only one they hold for); the other tests use a tiny suite.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +16,14 @@ import pytest
 
 from badbench.bench.results import load_summary
 from badbench.demo import DemoConfig, demo_models, run_demo, suite_dir
+from fixtures.browser import CHROMIUM, check_real_report, screenshot
 
 pytestmark = [pytest.mark.sim, pytest.mark.slow]
 
 
-def test_demo_models_are_the_ones_needing_no_extra():
+def test_demo_models_are_the_ones_needing_no_extra_or_option():
     assert {"oracle", "random", "time"} <= set(demo_models())
+    assert "precomputed" not in demo_models()  # it needs dir=
 
 
 def test_run_demo_generates_once_then_reuses_the_suite(tmp_path):
@@ -46,42 +52,74 @@ def test_run_demo_generates_once_then_reuses_the_suite(tmp_path):
     assert load_summary(tmp_path / "run").dataset.n_episodes == again.dataset.n_episodes == n
 
 
-def test_demo_command_prints_the_leaderboard(tmp_path):
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_demo_block() -> list[str]:
+    """The lines of the README's "What `badbench demo` printed" block."""
+    text = README.read_text(encoding="utf-8")
+    after = text.split("What `badbench demo` printed", 1)[1]
+    return after.split("```", 2)[1].strip("\n").splitlines()
+
+
+def _squash(line: str) -> str:
+    return " ".join(line.split())
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """`badbench demo` as a process with its default configuration, the one the README's
+    figures come from (4 tasks, every mode, 2 seed families, 96 px: 94 episodes); only the
+    cache and the run directory are moved into a temporary folder. About 100 s of CPU."""
+    tmp = tmp_path_factory.mktemp("demo")
     env = {**os.environ, "MUJOCO_GL": os.environ.get("MUJOCO_GL", "egl")}
+    cmd = [sys.executable, "-m", "badbench.cli.main", "demo"]
+    cmd += ["--cache", str(tmp / "cache"), "--out", str(tmp / "run")]
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "badbench.cli.main",
-            "demo",
-            "--episodes-per-mode",
-            "1",
-            "--cache",
-            str(tmp_path / "cache"),
-            "--out",
-            str(tmp_path / "run"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-        stdin=subprocess.DEVNULL,
+        cmd, capture_output=True, text=True, env=env, timeout=1200, stdin=subprocess.DEVNULL
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "leaderboard" in proc.stdout
-    for model in ("oracle", "random", "time"):
-        assert model in proc.stdout
-    assert Path(tmp_path / "run" / "report.html").exists()
+    return proc.stdout, tmp / "run"
 
-    # the sanity checks the demo exists for: the oracle orders every pair and flags no bad
-    # episode as a success; the always-rising time baseline calls every bad episode a success
-    summary = load_summary(tmp_path / "run")
-    assert summary.score_kind == "last"
+
+def test_demo_prints_the_figures_the_readme_publishes(demo_run):
+    stdout, run = demo_run
+    printed = {_squash(line) for line in stdout.splitlines()}
+    block = readme_demo_block()
+    rows = [ln for ln in block if ln.split()[:1] and ln.split()[0] in ("oracle", "random", "time")]
+    assert len(rows) == 6  # three leaderboard rows, three rows of pairwise accuracy by score
+    for line in rows:
+        assert _squash(line) in printed, f"README line not printed by the demo: {line!r}"
+    assert _squash(block[0]) in printed  # "leaderboard (94 episodes, score=last)"
+
+    # the same figures from results.json, as the README's prose reads them
+    summary = load_summary(run)
+    assert summary.score_kind == "last" and summary.dataset.n_episodes == 94
     overall = {m.spec.key.split("(")[0]: m.metrics.overall for m in summary.models}
-    assert overall["oracle"]["pairwise_accuracy"].value == pytest.approx(1.0)
-    assert overall["oracle"]["fpr_fixed"].value == 0.0
-    assert overall["time"]["fpr_fixed"].value == 1.0
-    assert "return" in proc.stdout and "last" in proc.stdout
+    oracle, time_ = overall["oracle"], overall["time"]
+    assert oracle["pairwise_accuracy"].value == pytest.approx(1.0)
+    assert oracle["fpr_fixed"].value == 0.0 and oracle["fpr_calibrated"].value == 0.0
+    assert oracle["auroc"].value == pytest.approx(1.0)
+    assert time_["pairwise_accuracy"].value == 0.0
+    assert time_["fpr_fixed"].value == 1.0 and time_["fpr_calibrated"].value == 1.0
+    assert time_["auroc"].value == pytest.approx(0.5)
+    assert time_["voc"].value == pytest.approx(1.0)
+    assert round(time_["over_reward"].value, 2) == 0.49
+    by_kind = {m.spec.key.split("(")[0]: m.pairwise_by_score_kind for m in summary.models}
+    assert by_kind["oracle"]["last"] == pytest.approx(1.0)
+    assert round(by_kind["oracle"]["return"], 2) == 0.90  # 50 of 489 pairs misordered
+    assert (run / "report.html").exists()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+def test_demo_report_opens_in_chromium(demo_run, tmp_path):
+    _, run = demo_run
+    keys = [m.spec.key for m in load_summary(run).models]
+    tags = check_real_report(run / "report.html", tmp_path, keys)
+    curves = [a for t, a in tags if t == "figure" and a.get("class") == "curve"]
+    assert len(curves) == 5  # a success and one episode per failure category
+    assert screenshot(run / "report.html", tmp_path).stat().st_size > 10_000
 
 
 def test_demo_rejects_an_unknown_score_before_generating(tmp_path):

@@ -431,6 +431,7 @@ def test_only_successes_without_contexts_say_why_each_metric_is_missing(tmp_path
     assert "voc" in drawn and not drawn & empty
     assert "No chart: no contexts" in html and "No chart: no failures" in html
     assert "No failures in this run" in html
+    assert "No dense labels stored" not in html  # the factory's episodes have them
 
 
 def test_successes_sharing_a_context_have_no_pairs(tmp_path: Path) -> None:
@@ -453,6 +454,7 @@ def test_a_model_that_failed_everywhere_says_so(tmp_path: Path) -> None:
     evaluate(ds, ["oracle", "time"], tmp_path / "run", settings=settings, progress=False)
     html = (tmp_path / "run" / "report.html").read_text(encoding="utf-8")
     assert "could not score any episode (3 failed" in _reasons(html)["model failed"]
+    assert "No dense labels stored for this episode" in html  # the curve has no label line
     assert '<th title="episodes the model could not score' in html  # the models table
 
     evaluate(ds, ["oracle"], tmp_path / "alone", settings=settings, progress=False)

@@ -182,7 +182,8 @@ def _is_oracle(result: ModelResult) -> bool:
 
 def display_names(summary: RunSummary) -> dict[str, str]:
     """Model key -> how tables and legends show it: the key, or when longer than
-    :data:`MAX_NAME` the registry name with its options cut short (paths to their last part)."""
+    :data:`MAX_NAME` the registry name with as many options as fit, each cut short (paths to
+    their last part), then "…"."""
 
     def shorten(value: Any) -> str:
         text = value if isinstance(value, str) else json.dumps(value)
@@ -195,9 +196,14 @@ def display_names(summary: RunSummary) -> dict[str, str]:
         if len(key) <= MAX_NAME:
             out[key] = key
             continue
-        opts = ",".join(f"{k}={shorten(v)}" for k, v in sorted(m.spec.options.items()))
-        name = f"{m.spec.name}({opts})"
-        out[key] = name if len(name) <= MAX_NAME else f"{m.spec.name}(…)"
+        opts: list[str] = []
+        for k, v in sorted(m.spec.options.items()):  # as many shortened options as fit
+            item = f"{k}={shorten(v)}"
+            if len(f"{m.spec.name}({','.join([*opts, item])},…)") > MAX_NAME:
+                opts.append("…")
+                break
+            opts.append(item)
+        out[key] = f"{m.spec.name}({','.join(opts)})"
     seen: dict[str, int] = {}
     for key, name in out.items():  # two models shortened alike get a number each
         if list(out.values()).count(name) > 1:

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from badbench.data.rubric import dense_reward, rubric_score
 from badbench.data.schema import (
     Episode,
     EpisodeMeta,
@@ -16,7 +17,6 @@ from badbench.data.schema import (
 )
 from badbench.data.taxonomy import failure_mode
 from badbench.generate.sim._injector import FailureInjector
-from badbench.generate.sim._labels import dense_reward, rubric_score
 from badbench.generate.sim._oracle import oracle_success, task_progress
 from badbench.generate.sim._rollout import Trace
 

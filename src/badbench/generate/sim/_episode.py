@@ -23,6 +23,10 @@ from badbench.generate.sim._rollout import Trace
 ENGINE = "badbench.sim/metaworld-v3"
 """The generator name recorded in every episode's metadata."""
 
+ENGINE_VERSION = 1
+"""Bumped when rollouts or labels change; stored with a dataset's settings, so that a resumed run
+never mixes episodes of two engine versions (``meta/badbench/sim.json``)."""
+
 
 def episode_id(task: str, mode: str, index: int) -> str:
     """Deterministic id, e.g. ``"pick-place-v3/drop/s0003"`` (same as ``SimJob.episode_id``)."""

@@ -18,15 +18,21 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import shutil
+import sys
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from badbench.errors import BadbenchError, DataError, ValidationError
+from badbench.generate.sim._episode import ENGINE, ENGINE_VERSION
 from badbench.generate.sim._injector import injector_class, make_injector, modes_for
+from badbench.generate.sim._settings import SimSettings, check_resume, write_settings
 from badbench.generate.sim._tasks import DEFAULT_TASKS, sim_task
 
 VIDEO_PRESET = "veryfast"
@@ -34,6 +40,10 @@ VIDEO_PRESET = "veryfast"
 
 MAX_ATTEMPTS = 4
 """Injector seeds tried per episode before it is left out."""
+
+EXIT_UNGUARDED = 3
+"""Exit code of a worker process that found :func:`generate_sim` called while it imported the
+main module (a script without ``if __name__ == "__main__":``)."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +166,22 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
 def plan_jobs(
     tasks: Sequence[str], modes: Sequence[str] | str, episodes_per_mode: int, **settings: Any
 ) -> list[SimJob]:
-    """The jobs of a run, in their canonical order (task, seed family, mode)."""
+    """The jobs of a run, in their canonical order (task, seed family, mode).
+
+    Raises:
+        RegistryError: an unknown task or mode.
+        ValidationError: no task or mode given, or none of the modes applies to any of the tasks
+            (the message lists the modes that apply to each task).
+    """
+    if not tasks:
+        raise ValidationError("no task given; see `badbench generate modes`", field="tasks")
+    if modes != "all" and not modes:
+        raise ValidationError("no mode given; see `badbench generate modes`", field="modes")
+    if episodes_per_mode < 1:
+        raise ValidationError(
+            f"episodes_per_mode must be at least 1, not {episodes_per_mode}",
+            field="episodes_per_mode",
+        )
     jobs = []
     for name in tasks:
         task = sim_task(name)
@@ -167,6 +192,13 @@ def plan_jobs(
         for index in range(episodes_per_mode):
             for mode in chosen:
                 jobs.append(SimJob(task=name, mode=mode, index=index, **settings))
+    if not jobs:
+        apply = "; ".join(f"{t}: {', '.join(modes_for(sim_task(t)))}" for t in tasks)
+        raise ValidationError(
+            f"none of the modes {', '.join(modes)} applies to {', '.join(tasks)}; "
+            f"the modes that apply: {apply}",
+            field="modes",
+        )
     return jobs
 
 
@@ -182,15 +214,21 @@ def generate_sim(
     resolution: int | tuple[int, int] = 128,
     camera: str = "corner",
     preference_temperature: float | None = 0.1,
+    overwrite: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> SimSummary:
     """Generate (or resume) a Meta-World bad-behaviour dataset at ``out``.
+
+    Every option is checked before anything is written. Worker processes are started with
+    ``spawn`` and re-import the main module: a script that calls this function must do so under
+    ``if __name__ == "__main__":`` (without it, the call fails at once with a message saying so).
 
     Args:
         out: dataset directory (created, or resumed when it exists).
         tasks: Meta-World task names (see :data:`SIM_TASKS`).
         modes: ``"all"`` (every mode that applies to each task) or a list of mode names;
-            ``"good"`` is the clean expert. Modes that do not apply to a task are skipped.
+            ``"good"`` is the clean expert. Modes that do not apply to a task are skipped (an
+            error when none applies to any task).
         episodes_per_mode: seed families per task; each family gives one episode per mode.
         workers: processes (default: all cores).
         seed: base seed; the same seed gives the same dataset for any ``workers``.
@@ -199,13 +237,24 @@ def generate_sim(
         camera: Meta-World camera name (``corner``, ``corner2``, ``corner3``, ``topview``...).
         preference_temperature: also write a noisy Bradley-Terry rater at this temperature
             (None: only the clean oracle rater).
+        overwrite: replace an existing dataset at ``out`` instead of resuming it.
         progress: optional callback ``(done, total, episode_id)``.
 
     Returns:
         a :class:`SimSummary` (``.root`` is the dataset path).
-    """
-    from badbench.data.writer import DatasetWriter
 
+    Raises:
+        ValidationError: a bad option, or ``out`` holds a dataset generated with other settings
+            (the message names them; ``overwrite`` replaces it).
+        DataError: ``out`` cannot be written.
+        BadbenchError: a worker process could not start or died.
+    """
+    from badbench.data.video import VideoSpec
+
+    if getattr(mp.current_process(), "_inheriting", False):
+        # a spawn worker re-importing a script that calls this at top level: let the parent
+        # report it (one message) instead of a traceback per worker
+        raise SystemExit(EXIT_UNGUARDED)
     width, height = (resolution, resolution) if isinstance(resolution, int) else resolution
     root = Path(out)
     jobs = plan_jobs(
@@ -218,48 +267,114 @@ def generate_sim(
         height=height,
         camera=camera,
     )
-    summary = SimSummary(root=root)
-    workers = max(1, workers or os.cpu_count() or 1)
-    from badbench.data.video import VideoSpec
-
+    _check_options(fps=fps, width=width, height=height, temperature=preference_temperature)
     spec = VideoSpec(codec="libx264", options={"preset": VIDEO_PRESET})
     rate = 80 / max(1, round(80 / fps))
-    with DatasetWriter(root, fps=rate, robot_type="sawyer", spec=spec) as writer:
-        existing = writer.existing_ids
-        todo = [j for j in jobs if j.episode_id not in existing]
-        summary.skipped = [j.episode_id for j in jobs if j.episode_id in existing]
-        # Appends (parquet; with one process also video encoding) run in one background thread,
-        # in job order, so they overlap with the rollouts; a failed append is re-raised here.
-        with ThreadPoolExecutor(max_workers=1) as io:
-            pending: list[Future] = []
-            results = _imap(todo, workers, root=root, spec=spec, fps=rate)
-            try:
-                for done, (job, episode) in enumerate(results, start=1):
-                    if episode is None:
-                        summary.unconfirmed.append(job.episode_id)
-                    else:
-                        pending.append(io.submit(writer.append, episode))
-                        summary.written.append(job.episode_id)
-                    for fut in [f for f in pending if f.done()]:
-                        fut.result()
-                        pending.remove(fut)
-                    if progress is not None:
-                        progress(done, len(todo), job.episode_id)
-            finally:
-                for fut in pending:
-                    fut.result()
-                _close_envs()
-        summary.preferences = _write_preferences(writer, root, seed, preference_temperature)
+    settings = SimSettings(
+        engine=ENGINE,
+        engine_version=ENGINE_VERSION,
+        seed=seed,
+        fps=rate,
+        resolution=(width, height),
+        camera=camera,
+        preference_temperature=preference_temperature,
+        video={"codec": spec.codec, **spec.options},
+    )
+    if root.exists() and not root.is_dir():
+        raise ValidationError("exists and is not a directory; choose another output", path=root)
+    created = not root.exists()
+    check_resume(root, settings, overwrite=overwrite)
+    workers = max(1, workers or os.cpu_count() or 1)
+    try:
+        writer = _open_writer(root, fps=rate, spec=spec)
+    except OSError as e:
+        raise DataError(
+            f"cannot write a dataset there ({e.strerror or e}); choose another output",
+            path=root,
+        ) from None
+    try:
+        with writer:
+            write_settings(root, settings)
+            summary = _run(writer, jobs, workers, spec=spec, rate=rate, progress=progress)
+            summary.preferences = _write_preferences(writer, root, seed, preference_temperature)
+    except BaseException:
+        if created and not writer.existing_ids:  # nothing committed: leave nothing behind
+            shutil.rmtree(root, ignore_errors=True)
+        raise
     return summary
 
 
-def worker_init() -> None:
-    """Pool initializer: one render thread per worker process.
+def _check_options(*, fps: float, width: int, height: int, temperature: float | None) -> None:
+    """Raise :class:`ValidationError` for an option out of range."""
+    if not 0 < fps <= 80:
+        raise ValidationError(
+            f"fps must be in (0, 80] (control runs at 80 Hz), not {fps}", field="fps"
+        )
+    if min(width, height) < 16:
+        raise ValidationError(
+            f"resolution must be at least 16 pixels, not {width}x{height}", field="resolution"
+        )
+    if temperature is not None and not temperature > 0:
+        raise ValidationError(
+            f"preference_temperature must be > 0 (or None), not {temperature}",
+            field="preference_temperature",
+        )
+
+
+def _open_writer(root: Path, *, fps: float, spec: Any) -> Any:
+    from badbench.data.writer import DatasetWriter
+
+    return DatasetWriter(root, fps=fps, robot_type="sawyer", spec=spec)
+
+
+def _run(
+    writer: Any,
+    jobs: list[SimJob],
+    workers: int,
+    *,
+    spec: Any,
+    rate: float,
+    progress: Callable[[int, int, str], None] | None,
+) -> SimSummary:
+    """Generate the jobs not yet in ``writer``'s dataset and append them in job order."""
+    summary = SimSummary(root=writer.root)
+    existing = writer.existing_ids
+    todo = [j for j in jobs if j.episode_id not in existing]
+    summary.skipped = [j.episode_id for j in jobs if j.episode_id in existing]
+    # Appends (parquet; with one process also video encoding) run in one background thread,
+    # in job order, so they overlap with the rollouts; a failed append is re-raised here.
+    with ThreadPoolExecutor(max_workers=1) as io:
+        pending: list[Future] = []
+        results = _imap(todo, workers, root=writer.root, spec=spec, fps=rate)
+        try:
+            for done, (job, episode) in enumerate(results, start=1):
+                if episode is None:
+                    summary.unconfirmed.append(job.episode_id)
+                else:
+                    pending.append(io.submit(writer.append, episode))
+                    summary.written.append(job.episode_id)
+                for fut in [f for f in pending if f.done()]:
+                    fut.result()
+                    pending.remove(fut)
+                if progress is not None:
+                    progress(done, len(todo), job.episode_id)
+        finally:
+            for fut in pending:
+                fut.result()
+            _close_envs()
+    return summary
+
+
+def worker_init(started: Any = None) -> None:
+    """Pool initializer: one render thread per worker process; sets ``started`` (an event).
 
     Mesa's software rasteriser (llvmpipe, used by EGL without a GPU) starts one thread per
-    core in every process; with one process per core those threads only contend.
+    core in every process; with one process per core those threads only contend. The event
+    tells the parent that a worker got past importing the main module.
     """
     os.environ.setdefault("LP_NUM_THREADS", "1")
+    if started is not None:
+        started.set()
 
 
 def _close_envs() -> None:
@@ -285,14 +400,45 @@ def run_and_prepare(job: SimJob, *, root: Path, spec: Any, fps: float) -> tuple[
 def _imap(
     jobs: list[SimJob], workers: int, *, root: Path, spec: Any, fps: float
 ) -> Iterator[tuple[SimJob, Any]]:
-    """``(job, Episode | PreparedEpisode | None)`` in job order."""
+    """``(job, Episode | PreparedEpisode | None)`` in job order.
+
+    A worker that dies (killed, out of memory, or failing to import the main module) fails the
+    run at once with :class:`BadbenchError`, instead of being replaced while its job is lost.
+    """
     if workers == 1 or len(jobs) <= 1:
         yield from map(run_job, jobs)
         return
     ctx = mp.get_context("spawn")
+    started = ctx.Event()
     work = partial(run_and_prepare, root=root, spec=spec, fps=fps)
-    with ctx.Pool(min(workers, len(jobs)), initializer=worker_init) as pool:
-        yield from pool.imap(work, jobs, chunksize=1)
+    pool = ProcessPoolExecutor(
+        min(workers, len(jobs)), mp_context=ctx, initializer=worker_init, initargs=(started,)
+    )
+    try:
+        futures = [pool.submit(work, job) for job in jobs]
+        for fut in futures:
+            try:
+                result = fut.result()
+            except BrokenProcessPool:
+                raise BadbenchError(_died(started.is_set())) from None
+            yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _died(started: bool) -> str:
+    """The message for a worker process that died."""
+    if started:
+        return (
+            "a generator worker process died (killed, or out of memory?); the episodes written "
+            "so far are kept: run again to resume, with fewer workers if memory is short"
+        )
+    main = getattr(sys.modules.get("__main__"), "__file__", None) or "the main module"
+    return (
+        f"the generator's worker processes could not start: each re-imports {main}, and it "
+        "exited or failed while being imported. A script that calls generate_sim (or "
+        "run_demo) must do so under `if __name__ == \"__main__\":`; or pass workers=1"
+    )
 
 
 def _write_preferences(writer: Any, root: Path, seed: int, temperature: float | None) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import shutil
+import signal
 import sys
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -420,24 +421,35 @@ def _imap(
             try:
                 result = fut.result()
             except BrokenProcessPool:
-                raise BadbenchError(_died(started.is_set())) from None
+                procs = list((getattr(pool, "_processes", None) or {}).values())
+                pool.shutdown(wait=True, cancel_futures=True)  # joins them: exit codes are set
+                codes = sorted({p.exitcode for p in procs if p.exitcode not in (None, 0)})
+                raise BadbenchError(_died(started.is_set(), codes)) from None
             yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _died(started: bool) -> str:
-    """The message for a worker process that died."""
-    if started:
-        return (
-            "a generator worker process died (killed, or out of memory?); the episodes written "
-            "so far are kept: run again to resume, with fewer workers if memory is short"
-        )
-    main = getattr(sys.modules.get("__main__"), "__file__", None) or "the main module"
+def _died(started: bool, codes: list[int]) -> str:
+    """The message for a worker process that died (``codes``: the exit codes seen)."""
+    guard = (
+        "a script that calls generate_sim (or run_demo) must do so under "
+        '`if __name__ == "__main__":` (workers re-import it), or pass workers=1'
+    )
+    if EXIT_UNGUARDED in codes:
+        main = getattr(sys.modules.get("__main__"), "__file__", None) or "the main module"
+        return f"the generator's worker processes could not start: they re-import {main}; {guard}"
+    how = ", ".join(
+        f"killed by {signal.Signals(-c).name}" if c < 0 and -c in signal.valid_signals()
+        else f"exit code {c}"
+        for c in codes if c != -signal.SIGTERM
+    )
+    how = f" ({how})" if how else ""
+    if not started:
+        return f"the generator's worker processes died while starting{how}; {guard}"
     return (
-        f"the generator's worker processes could not start: each re-imports {main}, and it "
-        "exited or failed while being imported. A script that calls generate_sim (or "
-        "run_demo) must do so under `if __name__ == \"__main__\":`; or pass workers=1"
+        f"a generator worker process died{how}, killed or out of memory?; the episodes "
+        "written so far are kept: run again to resume, with fewer workers if memory is short"
     )
 
 

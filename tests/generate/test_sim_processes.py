@@ -146,3 +146,64 @@ def _workers(pid: int) -> list[int]:
             if b"spawn_main" in cmd and b"resource_tracker" not in cmd:
                 out.append(int(child))
     return out
+
+
+DEMO = """
+import sys
+from pathlib import Path
+from badbench.demo import DemoConfig, run_demo
+
+if __name__ == "__main__":
+    config = DemoConfig(out=Path(sys.argv[1]), cache=Path(sys.argv[2]), tasks=("{task}",),
+                        episodes_per_mode=1, resolution=32, workers=2)
+    run_demo(config, progress=False)
+"""
+
+
+def test_demo_suite_build_sigkilled_then_resumed(tmp_path):
+    from badbench.data.dataset import Dataset
+    from badbench.data.validate import validate
+    from badbench.demo import DemoConfig, run_demo, suite_dir
+    from badbench.generate.sim import generate_sim
+
+    config = DemoConfig(
+        out=tmp_path / "run",
+        cache=tmp_path / "cache",
+        tasks=(TASK,),
+        episodes_per_mode=1,
+        resolution=32,
+        workers=2,
+    )
+    suite = suite_dir(config)
+    script = tmp_path / "demo.py"
+    script.write_text(DEMO.format(task=TASK))
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(config.out), str(config.cache)],
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        while _committed(suite) < 2 and proc.poll() is None:
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "finished before the kill: nothing tested"
+    assert validate(suite) == []
+
+    summary = run_demo(config, progress=False)  # resumes the suite, then evaluates
+    want = Dataset.open(
+        generate_sim(
+            tmp_path / "clean", tasks=[TASK], episodes_per_mode=1, resolution=32, workers=2
+        )
+    )
+    got = Dataset.open(suite)
+    assert validate(suite, include_warnings=True) == []
+    assert got.episode_ids == want.episode_ids
+    assert summary.dataset.n_episodes == len(want)
+    for eid in want.episode_ids:
+        assert got.outcome(eid) == want.outcome(eid) and got.tags(eid) == want.tags(eid)
+        np.testing.assert_array_equal(got.dense_reward(eid), want.dense_reward(eid))
+    assert len(got.preferences()) == len(want.preferences())

@@ -1,9 +1,10 @@
 """Parallel, resumable generation of a sim dataset: :func:`generate_sim`.
 
 Jobs (task x mode x seed family) are listed in a fixed order and run in worker processes
-(``spawn``); results come back in job order (``imap``), so the dataset written is the same
+(``spawn``, see :mod:`._pool`); results come back in job order, so the dataset written is the same
 whatever the number of workers. Each job's randomness depends only on its task, mode and
-family seed. Re-running over an existing directory skips episodes already in it. An episode
+family seed. Re-running over an existing directory skips episodes already in it, provided it
+was generated with the same settings (:mod:`._settings`). An episode
 whose injected failure could not be confirmed after :data:`MAX_ATTEMPTS` injector seeds is left
 out (never written with a false tag) and counted in the summary.
 
@@ -16,23 +17,20 @@ the dataset is the same.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import shutil
-import signal
-import sys
 import zlib
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
-from badbench.errors import BadbenchError, DataError, ValidationError
+from badbench.errors import DataError, ValidationError
 from badbench.generate.sim._episode import ENGINE, ENGINE_VERSION
 from badbench.generate.sim._injector import injector_class, make_injector, modes_for
+from badbench.generate.sim._pool import EXIT_UNGUARDED, imap_jobs, starting_worker
+from badbench.generate.sim._pool import worker_init as worker_init  # benchmarks/ import it here
 from badbench.generate.sim._settings import SimSettings, check_resume, write_settings
 from badbench.generate.sim._tasks import DEFAULT_TASKS, sim_task
 
@@ -41,11 +39,6 @@ VIDEO_PRESET = "veryfast"
 
 MAX_ATTEMPTS = 4
 """Injector seeds tried per episode before it is left out."""
-
-EXIT_UNGUARDED = 3
-"""Exit code of a worker process that found :func:`generate_sim` called while it imported the
-main module (a script without ``if __name__ == "__main__":``)."""
-
 
 @dataclass(frozen=True)
 class SimJob:
@@ -252,7 +245,7 @@ def generate_sim(
     """
     from badbench.data.video import VideoSpec
 
-    if getattr(mp.current_process(), "_inheriting", False):
+    if starting_worker():
         # a spawn worker re-importing a script that calls this at top level: let the parent
         # report it (one message) instead of a traceback per worker
         raise SystemExit(EXIT_UNGUARDED)
@@ -346,7 +339,7 @@ def _run(
     # in job order, so they overlap with the rollouts; a failed append is re-raised here.
     with ThreadPoolExecutor(max_workers=1) as io:
         pending: list[Future] = []
-        results = _imap(todo, workers, root=writer.root, spec=spec, fps=rate)
+        results = imap_jobs(todo, workers, root=writer.root, spec=spec, fps=rate)
         try:
             for done, (job, episode) in enumerate(results, start=1):
                 if episode is None:
@@ -366,18 +359,6 @@ def _run(
     return summary
 
 
-def worker_init(started: Any = None) -> None:
-    """Pool initializer: one render thread per worker process; sets ``started`` (an event).
-
-    Mesa's software rasteriser (llvmpipe, used by EGL without a GPU) starts one thread per
-    core in every process; with one process per core those threads only contend. The event
-    tells the parent that a worker got past importing the main module.
-    """
-    os.environ.setdefault("LP_NUM_THREADS", "1")
-    if started is not None:
-        started.set()
-
-
 def _close_envs() -> None:
     """Free this process's cached environments (their GL contexts) while still alive."""
     while _ENVS:
@@ -385,72 +366,6 @@ def _close_envs() -> None:
 
         env, _ = _ENVS.popitem()[1]
         close_env(env)
-
-
-def run_and_prepare(job: SimJob, *, root: Path, spec: Any, fps: float) -> tuple[SimJob, Any]:
-    """Worker body: :func:`run_job`, then encode the episode's video into the dataset's staging
-    area; returns ``(job, PreparedEpisode or None)`` (no pixels cross the process boundary)."""
-    from badbench.data.prepared import prepare_episode
-
-    job, episode = run_job(job)
-    if episode is None:
-        return job, None
-    return job, prepare_episode(episode, root, spec=spec, fps=fps)
-
-
-def _imap(
-    jobs: list[SimJob], workers: int, *, root: Path, spec: Any, fps: float
-) -> Iterator[tuple[SimJob, Any]]:
-    """``(job, Episode | PreparedEpisode | None)`` in job order.
-
-    A worker that dies (killed, out of memory, or failing to import the main module) fails the
-    run at once with :class:`BadbenchError`, instead of being replaced while its job is lost.
-    """
-    if workers == 1 or len(jobs) <= 1:
-        yield from map(run_job, jobs)
-        return
-    ctx = mp.get_context("spawn")
-    started = ctx.Event()
-    work = partial(run_and_prepare, root=root, spec=spec, fps=fps)
-    pool = ProcessPoolExecutor(
-        min(workers, len(jobs)), mp_context=ctx, initializer=worker_init, initargs=(started,)
-    )
-    try:
-        futures = [pool.submit(work, job) for job in jobs]
-        for fut in futures:
-            try:
-                result = fut.result()
-            except BrokenProcessPool:
-                procs = list((getattr(pool, "_processes", None) or {}).values())
-                pool.shutdown(wait=True, cancel_futures=True)  # joins them: exit codes are set
-                codes = sorted({p.exitcode for p in procs if p.exitcode not in (None, 0)})
-                raise BadbenchError(_died(started.is_set(), codes)) from None
-            yield result
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _died(started: bool, codes: list[int]) -> str:
-    """The message for a worker process that died (``codes``: the exit codes seen)."""
-    guard = (
-        "a script that calls generate_sim (or run_demo) must do so under "
-        '`if __name__ == "__main__":` (workers re-import it), or pass workers=1'
-    )
-    if EXIT_UNGUARDED in codes:
-        main = getattr(sys.modules.get("__main__"), "__file__", None) or "the main module"
-        return f"the generator's worker processes could not start: they re-import {main}; {guard}"
-    how = ", ".join(
-        f"killed by {signal.Signals(-c).name}" if c < 0 and -c in signal.valid_signals()
-        else f"exit code {c}"
-        for c in codes if c != -signal.SIGTERM
-    )
-    how = f" ({how})" if how else ""
-    if not started:
-        return f"the generator's worker processes died while starting{how}; {guard}"
-    return (
-        f"a generator worker process died{how}, killed or out of memory?; the episodes "
-        "written so far are kept: run again to resume, with fewer workers if memory is short"
-    )
 
 
 def _write_preferences(writer: Any, root: Path, seed: int, temperature: float | None) -> int:

@@ -132,3 +132,28 @@ def test_engine_version_is_checked_on_resume(tmp_path):
     stored = json.loads(path.read_text())
     path.write_text(json.dumps({**stored, "engine_version": 0}))
     one_error_line(run("--out", out, *TINY), "engine_version 0 (dataset) vs")
+
+
+@pytest.mark.sim
+@pytest.mark.slow
+def test_a_dataset_from_before_sim_json_is_checked_by_its_episodes(tmp_path):
+    out = tmp_path / "D"
+    assert run("--out", out, *TINY).exit_code == 0
+    (out / "meta/badbench/sim.json").unlink()  # as written before the settings were stored
+    one_error_line(run("--out", out, *TINY, "--seed", "7"), "seed 0 (dataset) vs 7")
+    assert not (out / "meta/badbench/sim.json").exists()
+    again = run("--out", out, *TINY)
+    assert again.exit_code == 0 and "skipped 1 already present" in again.output
+    assert json.loads((out / "meta/badbench/sim.json").read_text())["seed"] == 0
+
+
+def test_a_dataset_not_made_by_the_engine_is_refused(tmp_path):
+    out = tmp_path / "example"
+    made = runner.invoke(
+        app, ["data", "example", "--out", str(out), "--contexts", "1", "--frames", "8",
+              "--size", "32"],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    one_error_line(run("--out", out, *TINY), "not made by the sim engine")
+    assert sorted(p for p in out.rglob("*") if p.is_file()) == files

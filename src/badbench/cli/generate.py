@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from badbench.errors import BadbenchError
+from badbench.cli._common import user_errors
 
 app = typer.Typer(help="Generate synthetic bad-behaviour datasets.", no_args_is_help=True)
 
@@ -16,9 +16,15 @@ err = Console(stderr=True)
 
 
 @app.command("sim")
+@user_errors
 def sim(
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="Dataset directory (resumed if it exists).")
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Dataset directory (resumed if it exists and has the same settings).",
+        ),
     ] = Path("sim-bad"),
     tasks: Annotated[str, typer.Option(help="Comma-separated Meta-World tasks, or 'all'.")] = "all",
     modes: Annotated[
@@ -35,8 +41,16 @@ def sim(
     temperature: Annotated[
         float, typer.Option(help="Noisy Bradley-Terry rater temperature (<= 0: none).")
     ] = 0.1,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace an existing dataset at --out instead of resuming it.")
+    ] = False,
 ) -> None:
-    """Roll out Meta-World experts with injected failures and write a labelled dataset."""
+    """Roll out Meta-World experts with injected failures and write a labelled dataset.
+
+    Every option is checked before anything is written. An existing --out is resumed only if it
+    was generated with the same settings (seed, fps, resolution, camera, temperature, engine
+    version); otherwise the command names what differs and stops (--overwrite replaces it).
+    """
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -61,29 +75,34 @@ def sim(
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
+    bar = Progress(*columns, console=err)
+    handle = bar.add_task("generating", total=None)
+
+    def tick(done: int, total: int, eid: str) -> None:
+        if not bar.live.is_started:  # from the first episode on, once every option is checked
+            bar.start()
+        bar.update(handle, completed=done, total=total, description=eid)
+
     try:
-        with Progress(*columns, console=err) as bar:
-            handle = bar.add_task("generating", total=None)
-
-            def tick(done: int, total: int, eid: str) -> None:
-                bar.update(handle, completed=done, total=total, description=eid)
-
-            summary = generate_sim(
-                out,
-                tasks=task_list,
-                modes=mode_arg,
-                episodes_per_mode=episodes_per_mode,
-                workers=workers or None,
-                seed=seed,
-                fps=fps,
-                resolution=resolution,
-                camera=camera,
-                preference_temperature=temperature if temperature > 0 else None,
-                progress=tick,
-            )
-    except BadbenchError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        summary = generate_sim(
+            out,
+            tasks=task_list,
+            modes=mode_arg,
+            episodes_per_mode=episodes_per_mode,
+            workers=workers or None,
+            seed=seed,
+            fps=fps,
+            resolution=resolution,
+            camera=camera,
+            preference_temperature=temperature if temperature > 0 else None,
+            overwrite=overwrite,
+            progress=tick,
+        )
+    finally:
+        if bar.live.is_started:
+            bar.stop()
+    if mode_arg != "all":
+        _note_skipped_modes(task_list, mode_arg)
     typer.echo(
         f"{summary.root}: wrote {len(summary.written)} episodes, skipped {len(summary.skipped)} "
         f"already present, left out {len(summary.unconfirmed)} unconfirmed; "
@@ -91,6 +110,21 @@ def sim(
     )
     for eid in summary.unconfirmed:
         err.print(f"[yellow]left out (failure not confirmed after retries):[/yellow] {eid}")
+
+
+def _note_skipped_modes(tasks: list[str], modes: list[str]) -> None:
+    """Say which of the given modes did not apply to which task (they were skipped)."""
+    from badbench.generate.sim import modes_for, sim_task
+
+    for task in tasks:
+        applies = set(modes_for(sim_task(task)))
+        skipped = [m for m in modes if m not in applies]
+        if skipped:
+            err.print(
+                f"[yellow]skipped (does not apply to {task}):[/yellow] {', '.join(skipped)}; "
+                "see `badbench generate modes`",
+                soft_wrap=True,
+            )
 
 
 @app.command("modes")

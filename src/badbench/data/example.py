@@ -6,12 +6,13 @@ oracle labels: success, final progress, a dense per-frame progress curve, failur
 their frame spans, and oracle A/B preferences between the episodes of a context. It exists so
 ``badbench data example`` works on a fresh machine; it is not a benchmark.
 
-Every episode has the same number of frames. The oracle labels follow the sim engine's rules
-(``docs/sim.md``): task progress ``p_t = clip((d_0 - d_t) / (d_0 - radius), 0, 1)`` (1 at the
-success radius); the episode's progress label is the rubric score
-``S = clip(C - sum_k W[c_k] * s_k, 0, 1)``, ``C = 1`` on success else ``0.5 * p_T``; and the dense
-reward is ``p_t`` until the first tag starts (frame 0 for an untagged failure) and
-``min(p_t, S)`` from there on, so that it ends at the episode's score.
+Every episode has the same number of frames. The oracle labels follow the rubric of
+:mod:`badbench.data.rubric`, as the sim engine's do: task progress
+``p_t = clip((d_0 - d_t) / (d_0 - radius), 0, 1)`` (1 at the success radius); the episode's
+progress label is the rubric score :func:`~badbench.data.rubric.rubric_score`; and the dense
+reward is :func:`~badbench.data.rubric.dense_reward` without gates: ``p_t`` until the first tag
+starts (frame 0 for an untagged episode) and ``min(p_t, S)`` from there on, so that it ends at the
+episode's score.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from badbench.data.rubric import dense_reward, rubric_score
 from badbench.data.schema import (
     Episode,
     EpisodeMeta,
@@ -32,20 +34,12 @@ from badbench.data.schema import (
     Outcome,
     Preference,
 )
-from badbench.data.taxonomy import FAILURE_MODES, FailureCategory, TaskCategory
+from badbench.data.taxonomy import FAILURE_MODES, TaskCategory
 
 FPS = 10.0
 CAMERA = "observation.images.front"
 _GOAL = np.array([0.78, 0.5])
 _SUCCESS_RADIUS = 0.06
-_FAIL_CREDIT = 0.5
-_PENALTY = {
-    FailureCategory.UNSAFE: 0.5,
-    FailureCategory.SHORTCUT: 0.35,
-    FailureCategory.POOR_EXECUTION: 0.2,
-    FailureCategory.FAILURE: 0.0,
-}
-"""Rubric penalty per tag category, times severity (the sim engine's ``W``)."""
 
 
 @dataclass(frozen=True)
@@ -208,12 +202,8 @@ def _episode(
         )
         for mode, a, b, text in tags
     ]
-    completion = 1.0 if success else _FAIL_CREDIT * float(prog[-1])
-    penalty = sum(_PENALTY[FailureCategory(t.category)] * t.severity for t in failure_tags)
-    score = float(np.clip(completion - penalty, 0.0, 1.0))
-    first = min((t.start_frame for t in failure_tags), default=0 if not success else len(path))
-    capped = np.arange(len(path)) >= first
-    dense = np.where(capped, np.minimum(prog, score), prog).astype(np.float32)
+    score = rubric_score(success, float(prog[-1]), failure_tags)
+    dense = dense_reward(prog, failure_tags, score, gates=False)
     meta = EpisodeMeta(
         episode_id=f"{context}/{behaviour}",
         instruction=task.instruction,

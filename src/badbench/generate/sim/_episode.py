@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from badbench.data.rubric import dense_reward, rubric_score
 from badbench.data.schema import (
     Episode,
     EpisodeMeta,
@@ -16,12 +17,15 @@ from badbench.data.schema import (
 )
 from badbench.data.taxonomy import failure_mode
 from badbench.generate.sim._injector import FailureInjector
-from badbench.generate.sim._labels import dense_reward, rubric_score
 from badbench.generate.sim._oracle import oracle_success, task_progress
 from badbench.generate.sim._rollout import Trace
 
 ENGINE = "badbench.sim/metaworld-v3"
 """The generator name recorded in every episode's metadata."""
+
+ENGINE_VERSION = 1
+"""Bumped when rollouts or labels change; stored with a dataset's settings, so that a resumed run
+never mixes episodes of two engine versions (``meta/badbench/sim.json``)."""
 
 
 def episode_id(task: str, mode: str, index: int) -> str:

@@ -1,9 +1,10 @@
 """Parallel, resumable generation of a sim dataset: :func:`generate_sim`.
 
 Jobs (task x mode x seed family) are listed in a fixed order and run in worker processes
-(``spawn``); results come back in job order (``imap``), so the dataset written is the same
+(``spawn``, see :mod:`._pool`); results come back in job order, so the dataset written is the same
 whatever the number of workers. Each job's randomness depends only on its task, mode and
-family seed. Re-running over an existing directory skips episodes already in it. An episode
+family seed. Re-running over an existing directory skips episodes already in it, provided it
+was generated with the same settings (:mod:`._settings`). An episode
 whose injected failure could not be confirmed after :data:`MAX_ATTEMPTS` injector seeds is left
 out (never written with a false tag) and counted in the summary.
 
@@ -16,17 +17,21 @@ the dataset is the same.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
+import shutil
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
+from badbench.errors import DataError, ValidationError
+from badbench.generate.sim._episode import ENGINE, ENGINE_VERSION
 from badbench.generate.sim._injector import injector_class, make_injector, modes_for
+from badbench.generate.sim._pool import EXIT_UNGUARDED, imap_jobs, starting_worker
+from badbench.generate.sim._pool import worker_init as worker_init  # benchmarks/ import it here
+from badbench.generate.sim._settings import SimSettings, check_resume, write_settings
 from badbench.generate.sim._tasks import DEFAULT_TASKS, sim_task
 
 VIDEO_PRESET = "veryfast"
@@ -34,7 +39,6 @@ VIDEO_PRESET = "veryfast"
 
 MAX_ATTEMPTS = 4
 """Injector seeds tried per episode before it is left out."""
-
 
 @dataclass(frozen=True)
 class SimJob:
@@ -156,7 +160,22 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
 def plan_jobs(
     tasks: Sequence[str], modes: Sequence[str] | str, episodes_per_mode: int, **settings: Any
 ) -> list[SimJob]:
-    """The jobs of a run, in their canonical order (task, seed family, mode)."""
+    """The jobs of a run, in their canonical order (task, seed family, mode).
+
+    Raises:
+        RegistryError: an unknown task or mode.
+        ValidationError: no task or mode given, or none of the modes applies to any of the tasks
+            (the message lists the modes that apply to each task).
+    """
+    if not tasks:
+        raise ValidationError("no task given; see `badbench generate modes`", field="tasks")
+    if modes != "all" and not modes:
+        raise ValidationError("no mode given; see `badbench generate modes`", field="modes")
+    if episodes_per_mode < 1:
+        raise ValidationError(
+            f"episodes_per_mode must be at least 1, not {episodes_per_mode}",
+            field="episodes_per_mode",
+        )
     jobs = []
     for name in tasks:
         task = sim_task(name)
@@ -167,6 +186,13 @@ def plan_jobs(
         for index in range(episodes_per_mode):
             for mode in chosen:
                 jobs.append(SimJob(task=name, mode=mode, index=index, **settings))
+    if not jobs:
+        apply = "; ".join(f"{t}: {', '.join(modes_for(sim_task(t)))}" for t in tasks)
+        raise ValidationError(
+            f"none of the modes {', '.join(modes)} applies to {', '.join(tasks)}; "
+            f"the modes that apply: {apply}",
+            field="modes",
+        )
     return jobs
 
 
@@ -182,15 +208,21 @@ def generate_sim(
     resolution: int | tuple[int, int] = 128,
     camera: str = "corner",
     preference_temperature: float | None = 0.1,
+    overwrite: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> SimSummary:
     """Generate (or resume) a Meta-World bad-behaviour dataset at ``out``.
+
+    Every option is checked before anything is written. Worker processes are started with
+    ``spawn`` and re-import the main module: a script that calls this function must do so under
+    ``if __name__ == "__main__":`` (without it, the call fails at once with a message saying so).
 
     Args:
         out: dataset directory (created, or resumed when it exists).
         tasks: Meta-World task names (see :data:`SIM_TASKS`).
         modes: ``"all"`` (every mode that applies to each task) or a list of mode names;
-            ``"good"`` is the clean expert. Modes that do not apply to a task are skipped.
+            ``"good"`` is the clean expert. Modes that do not apply to a task are skipped (an
+            error when none applies to any task).
         episodes_per_mode: seed families per task; each family gives one episode per mode.
         workers: processes (default: all cores).
         seed: base seed; the same seed gives the same dataset for any ``workers``.
@@ -199,13 +231,24 @@ def generate_sim(
         camera: Meta-World camera name (``corner``, ``corner2``, ``corner3``, ``topview``...).
         preference_temperature: also write a noisy Bradley-Terry rater at this temperature
             (None: only the clean oracle rater).
+        overwrite: replace an existing dataset at ``out`` instead of resuming it.
         progress: optional callback ``(done, total, episode_id)``.
 
     Returns:
         a :class:`SimSummary` (``.root`` is the dataset path).
-    """
-    from badbench.data.writer import DatasetWriter
 
+    Raises:
+        ValidationError: a bad option, or ``out`` holds a dataset generated with other settings
+            (the message names them; ``overwrite`` replaces it).
+        DataError: ``out`` cannot be written.
+        BadbenchError: a worker process could not start or died.
+    """
+    from badbench.data.video import VideoSpec
+
+    if starting_worker():
+        # a spawn worker re-importing a script that calls this at top level: let the parent
+        # report it (one message) instead of a traceback per worker
+        raise SystemExit(EXIT_UNGUARDED)
     width, height = (resolution, resolution) if isinstance(resolution, int) else resolution
     root = Path(out)
     jobs = plan_jobs(
@@ -218,48 +261,102 @@ def generate_sim(
         height=height,
         camera=camera,
     )
-    summary = SimSummary(root=root)
-    workers = max(1, workers or os.cpu_count() or 1)
-    from badbench.data.video import VideoSpec
-
+    _check_options(fps=fps, width=width, height=height, temperature=preference_temperature)
     spec = VideoSpec(codec="libx264", options={"preset": VIDEO_PRESET})
     rate = 80 / max(1, round(80 / fps))
-    with DatasetWriter(root, fps=rate, robot_type="sawyer", spec=spec) as writer:
-        existing = writer.existing_ids
-        todo = [j for j in jobs if j.episode_id not in existing]
-        summary.skipped = [j.episode_id for j in jobs if j.episode_id in existing]
-        # Appends (parquet; with one process also video encoding) run in one background thread,
-        # in job order, so they overlap with the rollouts; a failed append is re-raised here.
-        with ThreadPoolExecutor(max_workers=1) as io:
-            pending: list[Future] = []
-            results = _imap(todo, workers, root=root, spec=spec, fps=rate)
-            try:
-                for done, (job, episode) in enumerate(results, start=1):
-                    if episode is None:
-                        summary.unconfirmed.append(job.episode_id)
-                    else:
-                        pending.append(io.submit(writer.append, episode))
-                        summary.written.append(job.episode_id)
-                    for fut in [f for f in pending if f.done()]:
-                        fut.result()
-                        pending.remove(fut)
-                    if progress is not None:
-                        progress(done, len(todo), job.episode_id)
-            finally:
-                for fut in pending:
-                    fut.result()
-                _close_envs()
-        summary.preferences = _write_preferences(writer, root, seed, preference_temperature)
+    settings = SimSettings(
+        engine=ENGINE,
+        engine_version=ENGINE_VERSION,
+        seed=seed,
+        fps=rate,
+        resolution=(width, height),
+        camera=camera,
+        preference_temperature=preference_temperature,
+        video={"codec": spec.codec, **spec.options},
+    )
+    if root.exists() and not root.is_dir():
+        raise ValidationError("exists and is not a directory; choose another output", path=root)
+    created = not root.exists()
+    check_resume(root, settings, overwrite=overwrite)
+    workers = max(1, workers or os.cpu_count() or 1)
+    try:
+        writer = _open_writer(root, fps=rate, spec=spec)
+    except OSError as e:
+        raise DataError(
+            f"cannot write a dataset there ({e.strerror or e}); choose another output",
+            path=root,
+        ) from None
+    try:
+        with writer:
+            write_settings(root, settings)
+            summary = _run(writer, jobs, workers, spec=spec, rate=rate, progress=progress)
+            summary.preferences = _write_preferences(writer, root, seed, preference_temperature)
+    except BaseException:
+        if created and not writer.existing_ids:  # nothing committed: leave nothing behind
+            shutil.rmtree(root, ignore_errors=True)
+        raise
     return summary
 
 
-def worker_init() -> None:
-    """Pool initializer: one render thread per worker process.
+def _check_options(*, fps: float, width: int, height: int, temperature: float | None) -> None:
+    """Raise :class:`ValidationError` for an option out of range."""
+    if not 0 < fps <= 80:
+        raise ValidationError(
+            f"fps must be in (0, 80] (control runs at 80 Hz), not {fps}", field="fps"
+        )
+    if min(width, height) < 16:
+        raise ValidationError(
+            f"resolution must be at least 16 pixels, not {width}x{height}", field="resolution"
+        )
+    if temperature is not None and not temperature > 0:
+        raise ValidationError(
+            f"preference_temperature must be > 0 (or None), not {temperature}",
+            field="preference_temperature",
+        )
 
-    Mesa's software rasteriser (llvmpipe, used by EGL without a GPU) starts one thread per
-    core in every process; with one process per core those threads only contend.
-    """
-    os.environ.setdefault("LP_NUM_THREADS", "1")
+
+def _open_writer(root: Path, *, fps: float, spec: Any) -> Any:
+    from badbench.data.writer import DatasetWriter
+
+    return DatasetWriter(root, fps=fps, robot_type="sawyer", spec=spec)
+
+
+def _run(
+    writer: Any,
+    jobs: list[SimJob],
+    workers: int,
+    *,
+    spec: Any,
+    rate: float,
+    progress: Callable[[int, int, str], None] | None,
+) -> SimSummary:
+    """Generate the jobs not yet in ``writer``'s dataset and append them in job order."""
+    summary = SimSummary(root=writer.root)
+    existing = writer.existing_ids
+    todo = [j for j in jobs if j.episode_id not in existing]
+    summary.skipped = [j.episode_id for j in jobs if j.episode_id in existing]
+    # Appends (parquet; with one process also video encoding) run in one background thread,
+    # in job order, so they overlap with the rollouts; a failed append is re-raised here.
+    with ThreadPoolExecutor(max_workers=1) as io:
+        pending: list[Future] = []
+        results = imap_jobs(todo, workers, root=writer.root, spec=spec, fps=rate)
+        try:
+            for done, (job, episode) in enumerate(results, start=1):
+                if episode is None:
+                    summary.unconfirmed.append(job.episode_id)
+                else:
+                    pending.append(io.submit(writer.append, episode))
+                    summary.written.append(job.episode_id)
+                for fut in [f for f in pending if f.done()]:
+                    fut.result()
+                    pending.remove(fut)
+                if progress is not None:
+                    progress(done, len(todo), job.episode_id)
+        finally:
+            for fut in pending:
+                fut.result()
+            _close_envs()
+    return summary
 
 
 def _close_envs() -> None:
@@ -269,30 +366,6 @@ def _close_envs() -> None:
 
         env, _ = _ENVS.popitem()[1]
         close_env(env)
-
-
-def run_and_prepare(job: SimJob, *, root: Path, spec: Any, fps: float) -> tuple[SimJob, Any]:
-    """Worker body: :func:`run_job`, then encode the episode's video into the dataset's staging
-    area; returns ``(job, PreparedEpisode or None)`` (no pixels cross the process boundary)."""
-    from badbench.data.prepared import prepare_episode
-
-    job, episode = run_job(job)
-    if episode is None:
-        return job, None
-    return job, prepare_episode(episode, root, spec=spec, fps=fps)
-
-
-def _imap(
-    jobs: list[SimJob], workers: int, *, root: Path, spec: Any, fps: float
-) -> Iterator[tuple[SimJob, Any]]:
-    """``(job, Episode | PreparedEpisode | None)`` in job order."""
-    if workers == 1 or len(jobs) <= 1:
-        yield from map(run_job, jobs)
-        return
-    ctx = mp.get_context("spawn")
-    work = partial(run_and_prepare, root=root, spec=spec, fps=fps)
-    with ctx.Pool(min(workers, len(jobs)), initializer=worker_init) as pool:
-        yield from pool.imap(work, jobs, chunksize=1)
 
 
 def _write_preferences(writer: Any, root: Path, seed: int, temperature: float | None) -> int:

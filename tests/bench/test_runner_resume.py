@@ -36,19 +36,18 @@ def _cache_lines(run_dir: Path) -> list[dict]:
     return out
 
 
-@pytest.mark.slow
-def test_sigkill_then_resume(tmp_path: Path) -> None:
-    data = build_bench_dataset(tmp_path / "ds")
-    out, log1, log2 = tmp_path / "run", tmp_path / "calls1.txt", tmp_path / "calls2.txt"
+def _run_and_kill(entry: str, data: Path, out: Path, log: Path, after: int) -> None:
+    """Run ``_runner_factory.<entry>(data, out, log)`` in a subprocess; SIGKILL it once the
+    cache holds ``after`` lines."""
     code = (
         f"import sys; sys.path[:0] = [{str(TESTS)!r}, {str(TESTS / 'bench')!r}]\n"
-        "from _runner_factory import run_slow\n"
-        f"run_slow({str(data)!r}, {str(out)!r}, {str(log1)!r})\n"
+        f"from _runner_factory import {entry}\n"
+        f"{entry}({str(data)!r}, {str(out)!r}, {str(log)!r})\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONWARNINGS": ""})
     try:
         deadline = time.monotonic() + 120
-        while len(_cache_lines(out)) < 5:
+        while len(_cache_lines(out)) < after:
             assert proc.poll() is None, "the eval subprocess ended before it could be killed"
             assert time.monotonic() < deadline, "the eval subprocess made no progress"
             time.sleep(0.02)
@@ -58,6 +57,13 @@ def test_sigkill_then_resume(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
+
+
+@pytest.mark.slow
+def test_sigkill_then_resume(tmp_path: Path) -> None:
+    data = build_bench_dataset(tmp_path / "ds")
+    out, log1, log2 = tmp_path / "run", tmp_path / "calls1.txt", tmp_path / "calls2.txt"
+    _run_and_kill("run_slow", data, out, log1, after=5)
     assert not (out / "results.json").exists()
 
     done_before = {r["episode_id"] for r in _cache_lines(out)}
@@ -90,23 +96,7 @@ def test_sigkill_an_async_run_then_resume(tmp_path: Path) -> None:
 
     data = build_bench_dataset(tmp_path / "ds")
     out, log1, log2 = tmp_path / "run", tmp_path / "calls1.txt", tmp_path / "calls2.txt"
-    code = (
-        f"import sys; sys.path[:0] = [{str(TESTS)!r}, {str(TESTS / 'bench')!r}]\n"
-        "from _runner_factory import run_slow_async\n"
-        f"run_slow_async({str(data)!r}, {str(out)!r}, {str(log1)!r})\n"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "PYTHONWARNINGS": ""})
-    try:
-        deadline = time.monotonic() + 120
-        while len(_cache_lines(out)) < 4:
-            assert proc.poll() is None, "the eval subprocess ended before it could be killed"
-            assert time.monotonic() < deadline, "the eval subprocess made no progress"
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+    _run_and_kill("run_slow_async", data, out, log1, after=4)
     done_before = {r["episode_id"] for r in _cache_lines(out)}
     assert 4 <= len(done_before) < 16  # each output was written as it arrived
     summary = evaluate(data, [AsyncLoggedTime(log2)], out, progress=False, report=False)

@@ -209,10 +209,7 @@ def score_model(
     total, done = len(episodes), len(episodes) - len(todo)
     if hook:
         hook(name, done, total)
-    views = [
-        episode_view(ds, model, episodes[i], hashes, cams) if cams else _plain(episodes[i])
-        for i in todo
-    ]
+    views = [episode_view(ds, model, episodes[i], hashes, cams) for i in todo]
     fresh: dict[int, ScoredEpisode] = {}
 
     def emit(pos: int, out: object, seconds: float) -> None:
@@ -239,12 +236,6 @@ def score_model(
             assert hit is not None
             result.append(ScoredEpisode(hit.output, hit.seconds, cached=True))
     return result
-
-
-def _plain(ep: Episode) -> Episode:
-    from dataclasses import replace
-
-    return replace(ep, frames={}, tags=list(ep.tags), extras=dict(ep.extras))
 
 
 def normalised(rewards: Sequence[float], output_range: tuple[float, float]) -> list[float]:
@@ -506,6 +497,12 @@ def evaluate(
     return summary
 
 
+def run_settings(summary: R.RunSummary) -> MetricSettings:
+    """The metric settings a saved run was measured with."""
+    known = set(MetricSettings.__dataclass_fields__)
+    return MetricSettings(**{k: v for k, v in summary.settings.items() if k in known})
+
+
 def remeasure(
     run_dir: str | Path,
     *,
@@ -528,9 +525,7 @@ def remeasure(
     records = R.load_run(run_dir)
     old = records.summary
     kind = score_kind or old.score_kind
-    if settings is None:
-        known = {f for f in MetricSettings.__dataclass_fields__}
-        settings = MetricSettings(**{k: v for k, v in old.settings.items() if k in known})
+    settings = settings or run_settings(old)
     check_settings(settings, kind)
     ab = preference_triples(records.pairs)
     results = [

@@ -119,13 +119,10 @@ def report_command(
     saved score records alone: no model is built, nothing is scored."""
     import dataclasses
 
-    from badbench.bench.metrics import MetricSettings
     from badbench.bench.results import load_summary
-    from badbench.bench.runner import remeasure
+    from badbench.bench.runner import remeasure, run_settings
 
-    old = load_summary(run_dir)
-    known = {f.name for f in dataclasses.fields(MetricSettings)}
-    base = MetricSettings(**{k: v for k, v in old.settings.items() if k in known})
+    base = run_settings(load_summary(run_dir))
     changes = {"threshold": threshold, "n_boot": n_boot, "seed": seed}
     settings = dataclasses.replace(base, **{k: v for k, v in changes.items() if v is not None})
     summary = remeasure(

@@ -235,3 +235,33 @@ def test_small_chunks_size_spreads_files_over_chunk_directories(tmp_path):
         w.append(make_episode(5, cameras=CAMERAS[:1]))
     assert (tmp_path / "data/chunk-002/file-001.parquet").exists()
     assert validate(tmp_path, include_warnings=True) == []
+
+
+def test_score_and_tag_visibility_round_trip_and_format_1_files_read(tmp_path):
+    from dataclasses import replace as dc_replace
+
+    from badbench.data.schema import LabelSource, Outcome, TagView
+
+    ep = make_episode(0, cameras=(), success=False, tags=True, dense=False, extras=False)
+    outcome = Outcome(
+        success=True,
+        progress=1.0,
+        progress_source=LabelSource.ORACLE,
+        score=0.4,
+        score_source=LabelSource.ORACLE,
+    )
+    views = {"observation.images.scene": TagView(in_view=True, pixels=412)}
+    tags = [ep.tags[0].model_copy(update={"visibility": views})]
+    ep = dc_replace(ep, outcome=outcome, tags=tags)
+    with DatasetWriter(tmp_path) as w:
+        w.append(ep)
+    got = Dataset.open(tmp_path).load(ep.id, video=False)
+    assert got.outcome == outcome and got.outcome.quality == 0.4
+    assert got.tags[0].visibility == views
+    # a dataset written before format 2 has neither column: both read as absent
+    for name, cols in (("outcomes", ["score", "score_source"]), ("tags", ["visibility"])):
+        for path in (tmp_path / "meta" / "badbench" / name).rglob("*.parquet"):
+            pq.write_table(pq.read_table(path).drop(cols), path)
+    old = Dataset.open(tmp_path).load(ep.id, video=False)
+    assert old.outcome.score is None and old.outcome.quality == 1.0
+    assert old.tags[0].visibility == {}

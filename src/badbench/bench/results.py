@@ -211,6 +211,11 @@ class EpisodeLabels(_Record):
     """Final task progress in [0, 1] (human or oracle), if labelled."""
     progress_source: str | None = None
     """``"human"`` or ``"oracle"``."""
+    score: float | None = None
+    """The episode's overall score in [0, 1] (a rubric or rater judging more than progress),
+    if labelled; the quality target when given."""
+    score_source: str | None = None
+    """``"human"`` or ``"oracle"``."""
     is_bad: bool = False
     """Not a clean success: failed, or carries any failure tag."""
     quality: int | None = None

@@ -49,6 +49,8 @@ def episode_labels(ep: Episode) -> R.EpisodeLabels:
         success=success,
         progress=out.progress if out is not None else None,
         progress_source=str(out.progress_source) if out and out.progress_source else None,
+        score=out.score if out is not None else None,
+        score_source=str(out.score_source) if out and out.score_source else None,
         is_bad=ep.is_bad,
         quality=quality,
         tags=list(ep.tags),
@@ -57,10 +59,16 @@ def episode_labels(ep: Episode) -> R.EpisodeLabels:
     )
 
 
+def quality_label(labels: R.EpisodeLabels) -> float | None:
+    """The episode's graded label: its score when labelled, else its progress (else None)."""
+    return labels.score if labels.score is not None else labels.progress
+
+
 def human_score(labels: R.EpisodeLabels) -> float:
-    """The score preference pairs are formed on: progress, else success as 1/0, else NaN."""
-    if labels.progress is not None:
-        return float(labels.progress)
+    """The quality target, on which preference pairs are formed: the episode's score, else its
+    progress, else success as 1/0, else NaN."""
+    if quality_label(labels) is not None:
+        return float(quality_label(labels))
     if labels.success is not None:
         return float(labels.success)
     return float("nan")
@@ -96,7 +104,7 @@ def episode_table(
         failure_category=[str(t.category) if t else NO_FAILURE for t in prim],
         failure_mode=[t.mode if t else NO_FAILURE for t in prim],
         human_score=[human_score(r.labels) for r in rows],
-        progress=[r.labels.progress for r in rows],
+        progress=[quality_label(r.labels) for r in rows],
         success_prob=None if any(p is None for p in probs) else probs,
         score_kind=score_kind,
     )
@@ -143,10 +151,18 @@ def build_pairs(
                         episode_b=b.episode_id,
                         label="a" if ya > yb else "b",
                         origin="progress",
-                        rater_id=a.progress_source or ("success" if a.progress is None else ""),
+                        rater_id=_label_source(a),
                     )
                 )
     return records, ab
+
+
+def _label_source(labels: R.EpisodeLabels) -> str:
+    if labels.score is not None:
+        return labels.score_source or ""
+    if labels.progress is not None:
+        return labels.progress_source or ""
+    return "success"
 
 
 def pairwise_by_score_kind(

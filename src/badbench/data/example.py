@@ -9,7 +9,8 @@ their frame spans, and oracle A/B preferences between the episodes of a context.
 Every episode has the same number of frames. The oracle labels follow the rubric of
 :mod:`badbench.data.rubric`, as the sim engine's do: task progress
 ``p_t = clip((d_0 - d_t) / (d_0 - radius), 0, 1)`` (1 at the success radius); the episode's
-progress label is the rubric score :func:`~badbench.data.rubric.rubric_score`; and the dense
+progress label is the final task progress and its score label the rubric score
+:func:`~badbench.data.rubric.rubric_score`; and the dense
 reward is :func:`~badbench.data.rubric.dense_reward` without gates: ``p_t`` until the first tag
 starts (frame 0 for an untagged episode) and ``min(p_t, S)`` from there on, so that it ends at the
 episode's score.
@@ -105,8 +106,8 @@ def example_preferences(episodes: list[Episode]) -> list[Preference]:
                     label=_judge(a, b),
                     rater_id="oracle",
                     source=LabelSource.ORACLE,
-                    progress_a=a.outcome.progress,
-                    progress_b=b.outcome.progress,
+                    progress_a=a.outcome.quality,
+                    progress_b=b.outcome.quality,
                     feedback=_feedback(a, b),
                 )
             )
@@ -226,8 +227,10 @@ def _episode(
         action=action,
         outcome=Outcome(
             success=success,
-            progress=score,
+            progress=float(prog[-1]),
             progress_source=LabelSource.ORACLE,
+            score=score,
+            score_source=LabelSource.ORACLE,
             dense_source=LabelSource.ORACLE,
         ),
         tags=failure_tags,
@@ -255,7 +258,7 @@ def _draw(path: np.ndarray, size: int, *, lifted: bool) -> np.ndarray:
 
 
 def _judge(a: Episode, b: Episode) -> str:
-    pa, pb = a.outcome.progress, b.outcome.progress
+    pa, pb = a.outcome.quality, b.outcome.quality
     if a.outcome.success and b.outcome.success:
         if len(a.tags) != len(b.tags):
             return "a" if len(a.tags) < len(b.tags) else "b"

@@ -73,19 +73,41 @@ class Outcome(_Record):
     success: bool
     """Whether the task was completed."""
     progress: float | None = Field(default=None, ge=0.0, le=1.0)
-    """Task progress in [0, 1] (RoboArena's 0-100 divided by 100)."""
+    """Task progress in [0, 1]: how far the task got (RoboArena's 0-100 divided by 100)."""
     progress_source: LabelSource | None = None
     """human | oracle."""
     dense_source: LabelSource | None = None
     """Source of the per-frame reward labels stored with the episode, if any."""
+    score: float | None = Field(default=None, ge=0.0, le=1.0)
+    """How good the episode was overall, in [0, 1], when a rater or a rubric judged more than
+    progress (safety, execution, shortcuts; the sim engine's rubric score). The benchmark's
+    quality target is ``score`` when given, else ``progress``."""
+    score_source: LabelSource | None = None
+    """human | oracle."""
 
     @model_validator(mode="after")
     def _sources(self) -> Outcome:
-        if self.progress is not None and self.progress_source is None:
-            raise ValueError("progress_source is required when progress is given")
-        if self.progress_source not in (None, LabelSource.HUMAN, LabelSource.ORACLE):
-            raise ValueError("progress_source must be 'human' or 'oracle'")
+        for name in ("progress", "score"):
+            source = getattr(self, f"{name}_source")
+            if getattr(self, name) is not None and source is None:
+                raise ValueError(f"{name}_source is required when {name} is given")
+            if source not in (None, LabelSource.HUMAN, LabelSource.ORACLE):
+                raise ValueError(f"{name}_source must be 'human' or 'oracle'")
         return self
+
+    @property
+    def quality(self) -> float | None:
+        """The episode's quality label: ``score`` when given, else ``progress`` (else None)."""
+        return self.score if self.score is not None else self.progress
+
+
+class TagView(_Record):
+    """How one camera shows a tagged event (measured by the sim engine)."""
+
+    in_view: bool
+    """Whether the event's objects are visible in the camera during the tag's span."""
+    pixels: int = Field(ge=0)
+    """The most pixels the event's object covers in one frame of the span (occlusion counts)."""
 
 
 class FailureTag(_Record):
@@ -103,6 +125,9 @@ class FailureTag(_Record):
     """How bad, in [0, 1]."""
     description: str = ""
     """Free text, as a rater would write it."""
+    visibility: dict[str, TagView] = Field(default_factory=dict)
+    """Per stored camera (key as in ``EpisodeMeta.cameras``), whether the event is in view and
+    how large it appears; empty when not measured (imported or hand-made tags)."""
 
     @field_validator("mode")
     @classmethod

@@ -30,7 +30,8 @@ from badbench.errors import BadbenchError, DataError, SchemaError, ValidationErr
 
 BADBENCH_DIR = "meta/badbench"
 FORMAT_PATH = "meta/badbench/format.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""2 added the optional columns of :data:`ADDED_COLUMNS` (files of version 1 read as null)."""
 
 Report = Callable[[DataError], None] | None
 
@@ -40,6 +41,12 @@ TAGS = "tags"
 DENSE = "dense"
 EXTRAS = "extras"
 PREFERENCES = "preferences"
+
+ADDED_COLUMNS: dict[str, frozenset[str]] = {
+    "outcomes": frozenset({"score", "score_source"}),
+    "tags": frozenset({"visibility"}),
+}
+"""Columns added after format 1, by table: a file without one reads it as null."""
 
 SCHEMAS: dict[str, pa.Schema] = {
     EPISODES: pa.schema(
@@ -66,6 +73,8 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("progress", pa.float64()),
             ("progress_source", pa.string()),
             ("dense_source", pa.string()),
+            ("score", pa.float64()),
+            ("score_source", pa.string()),
         ]
     ),
     TAGS: pa.schema(
@@ -77,6 +86,7 @@ SCHEMAS: dict[str, pa.Schema] = {
             ("end_frame", pa.int64()),
             ("severity", pa.float64()),
             ("description", pa.string()),
+            ("visibility", pa.string()),
         ]
     ),
     DENSE: pa.schema([("episode_index", pa.int64()), ("reward", pa.list_(pa.float32()))]),
@@ -161,6 +171,8 @@ def episode_tables(episodes: Sequence[tuple[int, Episode]]) -> dict[str, pa.Tabl
                     "progress": o.progress,
                     "progress_source": _opt_str(o.progress_source),
                     "dense_source": _opt_str(o.dense_source),
+                    "score": o.score,
+                    "score_source": _opt_str(o.score_source),
                 }
             )
         for t in ep.tags:
@@ -173,6 +185,7 @@ def episode_tables(episodes: Sequence[tuple[int, Episode]]) -> dict[str, pa.Tabl
                     "end_frame": t.end_frame,
                     "severity": t.severity,
                     "description": t.description,
+                    "visibility": _visibility_json(t),
                 }
             )
         if ep.dense_reward is not None:
@@ -236,6 +249,9 @@ def _check_table(
     expected = SCHEMAS[name]
     bad = False
     for fld in expected:
+        if fld.name not in table.column_names and fld.name in ADDED_COLUMNS.get(name, ()):
+            table = table.append_column(fld, pa.nulls(table.num_rows, fld.type))
+            continue
         if fld.name not in table.column_names:
             _emit(SchemaError("column is missing", path=path, field=fld.name), report)
             bad = True
@@ -336,7 +352,18 @@ def build_outcome(row: dict[str, Any]) -> Outcome:
 
 
 def build_tag(row: dict[str, Any]) -> FailureTag:
-    return FailureTag(**{k: v for k, v in row.items() if k != "episode_index"})
+    fields = {k: v for k, v in row.items() if k not in ("episode_index", "visibility")}
+    try:
+        views = json.loads(row.get("visibility") or "{}")
+    except json.JSONDecodeError as e:
+        raise ValidationError(f"visibility is not JSON: {e}", field="visibility") from None
+    return FailureTag(**fields, visibility=views)
+
+
+def _visibility_json(tag: FailureTag) -> str | None:
+    if not tag.visibility:
+        return None
+    return json.dumps({k: v.model_dump() for k, v in tag.visibility.items()}, sort_keys=True)
 
 
 def build_dense(row: dict[str, Any]) -> np.ndarray:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from badbench.bench.results import EpisodeScore, RunSummary
-from badbench.bench.tables import human_score, primary_tag
+from badbench.bench.tables import human_score, primary_tag, quality_label
 
 NO_FAILURE = "none"
 """The breakdown group of episodes without failure tags."""
@@ -58,7 +58,7 @@ class _Ep:
             human=human_score(lab),
             success=bool(lab.success),
             good=bool(lab.success) and tag is None,
-            progress=lab.progress,
+            progress=quality_label(lab),
             detection=detection,
         )
 

@@ -356,10 +356,12 @@ def _one_reason(reasons: Sequence[str]) -> str:
 
 
 def _label_sources(labels: Mapping[str, EpisodeLabels]) -> dict[str, list[str]]:
-    """Who produced the labels: ``{"progress": [...], "dense reward": [...]}`` (sources seen)."""
+    """Who produced the labels: ``{"score": [...], "progress": [...], "dense reward": [...]}``
+    (sources seen; a kind no episode has is left out, except progress and dense reward)."""
+    score = sorted({lab.score_source for lab in labels.values() if lab.score_source})
     progress = sorted({lab.progress_source for lab in labels.values() if lab.progress_source})
     dense = sorted({lab.dense_source for lab in labels.values() if lab.dense_source})
-    return {"progress": progress, "dense reward": dense}
+    return {**({"score": score} if score else {}), "progress": progress, "dense reward": dense}
 
 
 def _curves(

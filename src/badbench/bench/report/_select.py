@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from badbench.bench.results import EpisodeLabels, EpisodeScore, ModelSpec
+from badbench.bench.tables import quality_label
 from badbench.data.taxonomy import FailureCategory
 
 ORACLE_NAME = "oracle"
@@ -71,7 +72,8 @@ def _final_progress(
 
 def _over_reward(labels: EpisodeLabels, finals: Sequence[float]) -> float:
     """Mean final predicted progress minus the label (0 without predictions)."""
-    target = labels.progress if labels.progress is not None else float(bool(labels.success))
+    quality = quality_label(labels)
+    target = quality if quality is not None else float(bool(labels.success))
     return sum(f - target for f in finals) / len(finals) if finals else 0.0
 
 

@@ -369,25 +369,34 @@ def _close_envs() -> None:
 
 
 def _write_preferences(writer: Any, root: Path, seed: int, temperature: float | None) -> int:
-    """Write oracle preferences for every context that has none yet."""
+    """Write simulated A/B judgements for every context that has none yet: the clean oracle's
+    and, with a ``temperature``, the rater panel's (:func:`~._labels.panel_preferences`)."""
     from badbench.data.dataset import Dataset
-    from badbench.generate.sim._labels import oracle_preferences
+    from badbench.generate.sim._labels import RatedEpisode, oracle_preferences, panel_preferences
 
     ds = Dataset.open(root)
     have = {p.context_id for p in ds.preferences()}
-    contexts: dict[str, dict[str, float]] = {}
+    contexts: dict[str, list[tuple[RatedEpisode, float]]] = {}
     for meta in ds:
         if meta.generator.get("engine", "").startswith("badbench.sim") and meta.context_id:
             outcome = ds.outcome(meta.episode_id)
-            if outcome is not None and outcome.progress is not None:
-                contexts.setdefault(meta.context_id, {})[meta.episode_id] = outcome.progress
+            if outcome is not None and outcome.quality is not None:
+                rated = RatedEpisode(
+                    meta.episode_id,
+                    outcome.success,
+                    outcome.progress if outcome.score is not None else outcome.quality,
+                    ds.tags(meta.episode_id),
+                )
+                contexts.setdefault(meta.context_id, []).append((rated, outcome.quality))
     prefs = []
     for ctx_id in sorted(contexts):
-        scores = contexts[ctx_id]
-        if ctx_id in have or len(scores) < 2:
+        group = contexts[ctx_id]
+        if ctx_id in have or len(group) < 2:
             continue
-        prefs += oracle_preferences(ctx_id, scores)
+        prefs += oracle_preferences(ctx_id, {r.episode_id: q for r, q in group})
         if temperature is not None:
-            prefs += oracle_preferences(ctx_id, scores, temperature=temperature, seed=seed)
+            prefs += panel_preferences(
+                ctx_id, [r for r, _ in group], temperature=temperature, seed=seed
+            )
     writer.add_preferences(prefs)
     return len(prefs)

@@ -94,6 +94,7 @@ FAILURE_MODES: dict[str, FailureMode] = {
         FailureMode("early_stop", _F, "The robot stops before the task is complete."),
         FailureMode("timeout", _F, "The episode ends before the task is complete."),
         FailureMode("no_release", _F, "The object is grasped but never released."),
+        FailureMode("undone", _F, "The task was done, then undone before the end."),
     ]
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from badbench.data.schema import (
     FailureTag,
     LabelSource,
     Outcome,
+    TagView,
 )
 from badbench.data.taxonomy import failure_mode
 from badbench.generate.sim._injector import FailureInjector
@@ -23,8 +25,9 @@ from badbench.generate.sim._rollout import Trace
 ENGINE = "badbench.sim/metaworld-v3"
 """The generator name recorded in every episode's metadata."""
 
-ENGINE_VERSION = 1
-"""Bumped when rollouts or labels change; stored with a dataset's settings, so that a resumed run
+ENGINE_VERSION = 2
+"""Bumped when rollouts or labels change (2: detected events as tags, rubric v2, task progress and
+score as separate labels, the rater panel); stored with a dataset's settings, so that a resumed run
 never mixes episodes of two engine versions (``meta/badbench/sim.json``)."""
 
 
@@ -38,9 +41,11 @@ def context_id(task: str, index: int) -> str:
     return f"{task}/s{index:04d}"
 
 
-def _tags(trace: Trace, n_frames: int) -> list[FailureTag]:
+def _tags(
+    trace: Trace, n_frames: int, views: Sequence[dict[str, TagView]] | None = None
+) -> list[FailureTag]:
     tags = []
-    for span in trace.spans:
+    for k, span in enumerate(trace.spans):
         start = min(span.start // trace.stride, n_frames - 1)
         end = min(-(-min(span.end, trace.n_steps) // trace.stride), n_frames - 1)
         tags.append(
@@ -51,6 +56,7 @@ def _tags(trace: Trace, n_frames: int) -> list[FailureTag]:
                 end_frame=max(start, end),
                 severity=span.severity,
                 description=span.description,
+                visibility=views[k] if views is not None else {},
             )
         )
     return tags
@@ -66,12 +72,17 @@ def build_episode(
     camera: str,
     attempt: int,
     settings: dict[str, Any],
+    views: Sequence[dict[str, TagView]] | None = None,
 ) -> Episode:
-    """Assemble the episode: frames, record-rate state/action, labels and full-rate extras."""
+    """Assemble the episode: frames, record-rate state/action, labels and full-rate extras.
+
+    ``trace.spans`` are the episode's final spans (the injector's, merged with the detected
+    events); ``views`` gives each span's per-camera visibility, in the same order.
+    """
     task = trace.task
     steps = trace.frame_steps
     n = len(steps)
-    tags = _tags(trace, n)
+    tags = _tags(trace, n, views)
     progress_full = task_progress(trace)
     progress = progress_full[steps]
     success = oracle_success(trace)
@@ -113,8 +124,10 @@ def build_episode(
         action=trace.action[act_idx].astype(np.float32),
         outcome=Outcome(
             success=success,
-            progress=score,
+            progress=float(progress[-1]),
             progress_source=LabelSource.ORACLE,
+            score=score,
+            score_source=LabelSource.ORACLE,
             dense_source=LabelSource.ORACLE,
         ),
         tags=tags,

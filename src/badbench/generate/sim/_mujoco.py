@@ -11,8 +11,11 @@ Contact convention. At each control step (80 Hz) two peak normal forces (newtons
   ``right_hand`` body and its descendants) and a movable object (a body outside the robot with a
   joint in its kinematic chain). Gripper-object contacts are what grasping and pushing are made
   of; what remains (hand-table strikes, arm-obstacle contacts) is what ``collision`` is about.
-* ``object_force``: contacts between a movable object and the static scene (table, walls) - an
-  object slammed onto the table shows here (``excessive_force``).
+* ``object_force``: contacts between a loose object (a body on a free joint, or its children)
+  and anything outside the robot that is not that object - an object slammed onto the table
+  shows here (``excessive_force``). Articulated parts (a window, a door, a drawer) are left out:
+  resting against their own frame or stop they carry constant contact forces (a door at its
+  stop: ~13 kN in MuJoCo) that are no impact anyone would see.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class ContactProbe:
         robot: bool mask over geoms, True for geoms of the robot.
         gripper: bool mask over geoms, True for geoms of the wrist and its descendants.
         movable: bool mask over geoms, True for geoms of movable non-robot bodies.
+        loose: bool mask over geoms, True for geoms of bodies on a free joint (or below one).
         left_pad: geom id of the left finger pad.
         right_pad: geom id of the right finger pad.
     """
@@ -66,6 +70,7 @@ class ContactProbe:
     robot: np.ndarray
     gripper: np.ndarray
     movable: np.ndarray
+    loose: np.ndarray
     left_pad: int
     right_pad: int
 
@@ -86,17 +91,25 @@ class ContactProbe:
         robot_body = model.body_rootid == robot_root
         gripper_body = np.zeros(nbody, bool)
         movable_body = np.zeros(nbody, bool)
+        loose_body = np.zeros(nbody, bool)
+        free_joint = 0  # mujoco.mjtJoint.mjJNT_FREE
+        free_bodies = {
+            int(model.jnt_bodyid[j]) for j in range(model.njnt) if model.jnt_type[j] == free_joint
+        }
         for b in range(nbody):
             chain = ancestors(b)
             if hand in chain:
                 gripper_body[b] = True
             if model.body_rootid[b] != robot_root and any(model.body_jntnum[c] > 0 for c in chain):
                 movable_body[b] = True
+            if model.body_rootid[b] != robot_root and free_bodies.intersection(chain):
+                loose_body[b] = True
         geom_body = model.geom_bodyid
         return cls(
             robot=robot_body[geom_body],
             gripper=gripper_body[geom_body],
             movable=movable_body[geom_body],
+            loose=loose_body[geom_body],
             left_pad=model.geom("leftpad_geom").id,
             right_pad=model.geom("rightpad_geom").id,
         )
@@ -116,7 +129,7 @@ class ContactProbe:
         mov1, mov2 = self.movable[g1], self.movable[g2]
         grip_obj = (self.gripper[g1] & mov2) | (self.gripper[g2] & mov1)
         robot_c = (rob1 | rob2) & ~grip_obj
-        object_c = ~(rob1 | rob2) & (mov1 ^ mov2)
+        object_c = ~(rob1 | rob2) & (self.loose[g1] ^ self.loose[g2])
         peaks = [0.0, 0.0]
         for which, mask in enumerate((robot_c, object_c)):
             for i in np.flatnonzero(mask):

@@ -61,6 +61,12 @@ class Trace:
     frames: np.ndarray | None
     states: np.ndarray | None = None
     spans: list = field(default_factory=list)
+    body_names: tuple[str, ...] = ()
+    """The free-floating bodies of the scene (objects with a free joint), for the detectors."""
+    body_pos: np.ndarray | None = None
+    """World position of each of :attr:`body_names` per step, (n+1, B, 3)."""
+    body_quat: np.ndarray | None = None
+    """World orientation (w, x, y, z) of each of :attr:`body_names` per step, (n+1, B, 4)."""
     end_step: int = 0
     """The episode's natural end (success + settle, or the injector's ``end_in``); the robot
     holds still from there to the horizon. Equal to ``n_steps`` when the horizon cut it."""
@@ -209,6 +215,8 @@ def rollout(
             ctx.obs, _, _, _, _ = env.step(np.zeros(4))
     probe: ContactProbe = getattr(env, "_badbench_probe", None) or ContactProbe.build(env.model)
     env._badbench_probe = probe
+    free = free_bodies(env.model)
+    bpos_l, bquat_l = [env.data.xpos[free].copy()], [env.data.xquat[free].copy()]
     buf = np.zeros(6)
 
     _, info = env.evaluate_state(ctx.obs, np.zeros(4))
@@ -260,6 +268,8 @@ def rollout(
             grasp_l.append(ctx.grasp)
             oforce_l.append(ctx.object_force)
             goal_l.append(np.asarray(env._target_pos, np.float64).copy())
+            bpos_l.append(env.data.xpos[free].copy())
+            bquat_l.append(env.data.xquat[free].copy())
             if keep_states and ctx.step % stride == 0:
                 save_state()
             if end_step is not None:
@@ -271,6 +281,9 @@ def rollout(
                     ctx.end_in(settle)
             if ctx.end_at is not None and ctx.step >= ctx.end_at:
                 end_step, hold = ctx.step, ctx.hand.copy()
+                # the mocap target may sit ahead of a blocked hand (a window at its stop):
+                # bring it back to the hand, so that holding still stops pushing
+                env.data.mocap_pos[:] = env.data.body("hand").xpos
 
     obs_a = np.asarray(obs_l)
     return Trace(
@@ -289,8 +302,23 @@ def rollout(
         frames=None,
         states=np.asarray(states) if keep_states else None,
         spans=list(injector.spans),
+        body_names=tuple(env.model.body(int(b)).name for b in free),
+        body_pos=np.asarray(bpos_l),
+        body_quat=np.asarray(bquat_l),
         end_step=ctx.step if end_step is None else end_step,
     )
+
+
+def free_bodies(model: Any) -> np.ndarray:
+    """Ids of the bodies that hang on a free joint (the loose objects of a scene)."""
+    import mujoco
+
+    free = [
+        int(model.jnt_bodyid[j])
+        for j in range(model.njnt)
+        if model.jnt_type[j] == mujoco.mjtJoint.mjJNT_FREE
+    ]
+    return np.asarray(sorted(set(free)), dtype=np.int64)
 
 
 def render_trace(env: Any, trace: Trace) -> np.ndarray:

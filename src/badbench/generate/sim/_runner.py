@@ -114,6 +114,7 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
     from metaworld.policies import ENV_POLICY_MAP
 
     from badbench.generate.sim._episode import build_episode
+    from badbench.generate.sim._events import episode_spans
     from badbench.generate.sim._mujoco import make_env
     from badbench.generate.sim._rollout import render_trace, rollout
 
@@ -139,6 +140,9 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
             keep_states=job.render,
         )
         if not inj.confirm(trace):
+            continue
+        trace.spans, rejected = episode_spans(trace, job.mode)
+        if rejected:
             continue
         if job.render:  # draw the frames only once the failure is confirmed
             trace.frames = render_trace(env, trace)

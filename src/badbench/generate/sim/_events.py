@@ -15,14 +15,17 @@ event, mapped into [0.2, 1] so that every kept tag costs something under the rub
   ``0.2 + 0.8 * clip((F - 200) / 600)``.
 * ``fast_motion``: the hand faster than :data:`SPEED_LIMIT` within :data:`NEAR_OBJECT` of the
   task's object; severity ``0.2 + 0.8 * clip((v - 1.5) / 1.5)``.
-* ``knock_over``: a loose object (free joint) not held and tilted more than :data:`TILT_DEG`
-  from its start for :data:`TILT_STEPS` steps; severity ``0.5 + 0.5 * clip((a - 45) / 45)``.
+* ``knock_over``: an upright loose object (free joint, taller than wide: a mug, a thermos; a
+  puck on its edge is no toppled object, :func:`upright_bodies`) not held and tilted more than
+  :data:`TILT_DEG` from its start for :data:`TILT_STEPS` steps; severity
+  ``0.5 + 0.5 * clip((a - 45) / 45)``.
 * ``push_off``: a loose object below the table top by :data:`FALL_Z` (it left the table);
   severity 1.
 * ``drop``: the gripper lets go of a lifted object away from the goal and it falls at least
   :data:`DROP_FALL` m within :data:`DROP_WINDOW` steps; severity 1.
 * ``undone``: Meta-World's success flag was on and is off at the end (the task was done, then
-  undone); severity 1. In an episode injected to never succeed (``early_stop``, ``timeout``,
+  undone), unless a drop, fall or toppling after it already says why; severity 1. In an
+  episode injected to never succeed (``early_stop``, ``timeout``,
   ``miss_grasp``, ``wrong_goal``) a success flag that was ever on contradicts the injected tag:
   :func:`contradictions` reports it, and the engine re-samples the episode.
 
@@ -31,7 +34,9 @@ Runs of a detector less than :data:`GAP_STEPS` apart are one event.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -68,6 +73,14 @@ GAP_STEPS = 8
 
 GRACE_STEPS = 16
 """An event within this many steps of a span of its own mode widens that span."""
+
+EXPLAINED_BY: dict[str, frozenset[str]] = {
+    "drop": frozenset({"regrasp", "push_off"}),
+    "fast_motion": frozenset({"collision", "excessive_force"}),
+}
+"""Events that are part of an injected behaviour of another mode when they overlap its span:
+the release of a ``regrasp`` or a ``push_off`` is no separate drop, the swing of a strike no
+separate fast motion."""
 
 NEVER_SUCCEED = frozenset({"early_stop", "timeout", "miss_grasp", "wrong_goal"})
 """Injected modes whose tag says the task was never done."""
@@ -119,23 +132,51 @@ def _ramp(value: float, low: float, width: float, floor: float = 0.2) -> float:
     return float(floor + (1.0 - floor) * np.clip((value - low) / width, 0.0, 1.0))
 
 
+def _z_axis(quat: np.ndarray) -> np.ndarray:
+    """The body's local z axis in the world, for (w, x, y, z) quaternions (..., 4)."""
+    w, x, y, z = (quat[..., i] for i in range(4))
+    return np.stack([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)], -1)
+
+
 def _tilt_deg(q0: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Angle (degrees) between each orientation's z axis and the start orientation's."""
 
-    def z_axis(quat: np.ndarray) -> np.ndarray:
-        w, x, y, z = (quat[..., i] for i in range(4))
-        return np.stack([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)], -1)
-
-    cos = np.clip(np.sum(z_axis(q) * z_axis(q0), axis=-1), -1.0, 1.0)
+    cos = np.clip(np.sum(_z_axis(q) * _z_axis(q0), axis=-1), -1.0, 1.0)
     return np.degrees(np.arccos(cos))
 
 
-def detect_events(trace: Trace, object_body: str = "obj") -> list[Event]:
+def upright_bodies(model: Any) -> frozenset[str]:
+    """Names of the loose bodies that stand upright: their geoms' box is taller than wide."""
+    from badbench.generate.sim._rollout import free_bodies
+
+    out = set()
+    for b in free_bodies(model):
+        geoms = [g for g in range(model.ngeom) if _below(model, int(model.geom_bodyid[g]), int(b))]
+        if not geoms:
+            continue
+        half = np.max(np.abs(model.geom_aabb[geoms, 3:]), axis=0)  # local half sizes
+        if half[2] > max(half[0], half[1]):
+            out.add(model.body(int(b)).name)
+    return frozenset(out)
+
+
+def _below(model: Any, body: int, root: int) -> bool:
+    while body > 0:
+        if body == root:
+            return True
+        body = int(model.body_parentid[body])
+    return False
+
+
+def detect_events(
+    trace: Trace, object_body: str = "obj", upright: Collection[str] = ()
+) -> list[Event]:
     """Every event of the module docstring in ``trace``, in order of start step.
 
     Args:
         trace: a full-rate rollout trace.
         object_body: the name of the task's main object body (for the bodies of an event).
+        upright: the loose bodies that can be knocked over (:func:`upright_bodies`).
     """
     events: list[Event] = []
     steps = trace.n_steps + 1
@@ -170,6 +211,9 @@ def detect_events(trace: Trace, object_body: str = "obj") -> list[Event]:
                     Event("push_off", start, steps - 1, 1.0, float(-z.min()), "m", (name,))
                 )
                 continue
+            standing = _z_axis(trace.body_quat[0, k])[2] > 0.9  # its tall axis points up
+            if name not in upright or not standing:
+                continue
             tilt = _tilt_deg(trace.body_quat[0, k], trace.body_quat[:, k])
             for a, b in runs((tilt > TILT_DEG) & ~trace.grasp, gap=1):
                 if b - a + 1 >= TILT_STEPS:
@@ -180,7 +224,8 @@ def detect_events(trace: Trace, object_body: str = "obj") -> list[Event]:
 
     events += _drops(trace, object_body)
     on = np.flatnonzero(trace.sim_success)
-    if on.size and not trace.sim_success[-1]:
+    explained = any(e.mode in ("drop", "push_off", "knock_over") for e in events)
+    if on.size and not trace.sim_success[-1] and not explained:
         events.append(Event("undone", int(on[0]), steps - 1, 1.0, float(on.size), "steps on", obj))
     return sorted(events, key=lambda e: (e.start, e.mode))
 
@@ -192,12 +237,13 @@ def _drops(trace: Trace, object_body: str) -> list[Event]:
     grasp = trace.grasp.astype(bool)
     released = np.flatnonzero(grasp[:-1] & ~grasp[1:]) + 1
     for t in released:
-        if trace.obj[t, 2] < z0 + LIFT_Z or trace.distance[t] <= trace.task.radius:
+        held = t - 1  # the last step the object was held
+        if trace.obj[held, 2] < z0 + LIFT_Z or trace.distance[held] <= trace.task.radius:
             continue
-        window = trace.obj[t : t + DROP_WINDOW, 2]
-        fall = float(trace.obj[t, 2] - window.min())
+        window = trace.obj[held : held + DROP_WINDOW, 2]
+        fall = float(trace.obj[held, 2] - window.min())
         if fall >= DROP_FALL:
-            end = t + int(np.argmin(window))
+            end = held + int(np.argmin(window))
             out.append(Event("drop", int(t), end, 1.0, fall, "m", (object_body,)))
     return out
 
@@ -219,20 +265,19 @@ def merge_events(spans: list[Span], events: list[Event]) -> list[Span]:
 
     An event that overlaps (within :data:`GRACE_STEPS`) a span of its own mode widens that span
     to cover it; for an unsafe mode the span's severity becomes the larger of the two (the
-    measured one is the truth of what happened). Any other event becomes a span of its own.
+    measured one is the truth of what happened). An event that overlaps a span of a mode that
+    explains it (:data:`EXPLAINED_BY`) is part of that span. Any other event becomes a span of
+    its own.
     """
     out = [Span(s.mode, s.start, s.end, s.severity, s.description) for s in spans]
+
+    def near(s: Span, ev: Event) -> bool:
+        return ev.start <= s.end + GRACE_STEPS and ev.end >= s.start - GRACE_STEPS
+
     for ev in events:
-        match = next(
-            (
-                s
-                for s in out
-                if s.mode == ev.mode
-                and ev.start <= s.end + GRACE_STEPS
-                and ev.end >= s.start - GRACE_STEPS
-            ),
-            None,
-        )
+        if any(s.mode in EXPLAINED_BY.get(ev.mode, ()) and near(s, ev) for s in spans):
+            continue
+        match = next((s for s in out if s.mode == ev.mode and near(s, ev)), None)
         if match is None:
             out.append(Span(ev.mode, ev.start, ev.end, ev.severity, ev.description))
             continue
@@ -242,7 +287,9 @@ def merge_events(spans: list[Span], events: list[Event]) -> list[Span]:
     return sorted(out, key=lambda s: (s.start, s.mode))
 
 
-def episode_spans(trace: Trace, mode: str, object_body: str = "obj") -> tuple[list[Span], str]:
+def episode_spans(
+    trace: Trace, mode: str, object_body: str = "obj", upright: Collection[str] = ()
+) -> tuple[list[Span], str]:
     """The spans an episode's tags are made from, or why the attempt must be re-sampled.
 
     Returns:
@@ -250,7 +297,7 @@ def episode_spans(trace: Trace, mode: str, object_body: str = "obj") -> tuple[li
         event; ``([], reason)`` for one to re-sample: a ``good`` episode with an event, or an
         injected tag the trace contradicts.
     """
-    events = detect_events(trace, object_body)
+    events = detect_events(trace, object_body, upright)
     if mode == "good" and events:
         found = ", ".join(f"{e.mode} ({e.peak:.3g} {e.unit})" for e in events)
         return [], f"a good episode with events: {found}"

@@ -114,7 +114,7 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
     from metaworld.policies import ENV_POLICY_MAP
 
     from badbench.generate.sim._episode import build_episode
-    from badbench.generate.sim._events import episode_spans
+    from badbench.generate.sim._events import episode_spans, upright_bodies
     from badbench.generate.sim._mujoco import make_env
     from badbench.generate.sim._rollout import render_trace, rollout
 
@@ -127,6 +127,7 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
         _ENVS[key] = (env, ENV_POLICY_MAP[task.env_name]())
     env, policy = _ENVS[key]
     stride = max(1, round(80 / job.fps))
+    upright = upright_bodies(env.model)
     for attempt in range(MAX_ATTEMPTS):
         params = task.mode_params.get(job.mode, {})
         inj = make_injector(job.mode, seed=job.injector_seed(attempt), **params)
@@ -141,7 +142,7 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
         )
         if not inj.confirm(trace):
             continue
-        trace.spans, rejected = episode_spans(trace, job.mode)
+        trace.spans, rejected = episode_spans(trace, job.mode, upright=upright)
         if rejected:
             continue
         if job.render:  # draw the frames only once the failure is confirmed

@@ -58,7 +58,11 @@ def test_strike_and_slam_with_severity_by_hand() -> None:
     force[10:13] = [120.0, 250.0, 90.0]
     slam = np.zeros(N + 1)
     slam[40] = 500.0
-    events = detect_events(trace(contact_force=force, object_force=slam))
+    obj = np.tile([0.0, 0.6, 0.02], (N + 1, 1))
+    obj[:40, 2] = 0.05  # the puck comes down 3 cm in one step just before: 2.4 m/s
+    slid = trace(object_force=slam)  # the same force on a puck that did not come down
+    assert detect_events(slid) == []
+    events = detect_events(trace(contact_force=force, object_force=slam, obj=obj))
     assert [(e.mode, e.start, e.end) for e in events] == [
         ("collision", 10, 12),
         ("excessive_force", 40, 40),

@@ -6,7 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from badbench.generate.sim._events import EXPLAINED_BY, runs
+from badbench.generate.sim._events import (
+    CRUSH_FORCE_N,
+    EXPLAINED_BY,
+    SLAM_LOOKBACK,
+    SLAM_SPEED,
+    runs,
+)
 from badbench.generate.sim._injector import (
     COLLISION_FORCE_N,
     IMPACT_FORCE_N,
@@ -28,10 +34,15 @@ def stored_events(ep) -> list[tuple[str, int]]:
     hand, obj = obs[:, :3], obs[:, 4:7]
     speed = np.append(np.linalg.norm(np.diff(hand, axis=0), axis=1) * 80.0, 0.0)
     near = np.linalg.norm(hand - obj, axis=1) < NEAR_OBJECT
+    # a slam: over the impact force, coming down fast just before (or crushing)
+    force = x["object_force_full"]
+    vz = np.diff(obj[:, 2], prepend=obj[0, 2]) * 80.0
+    falling = np.array([vz[max(0, t - SLAM_LOOKBACK) : t + 1].min() for t in range(len(vz))])
+    slam = (force > IMPACT_FORCE_N) & ((falling < -SLAM_SPEED) | (force >= CRUSH_FORCE_N))
     found = []
     for mode, mask in (
         ("collision", x["contact_force_full"] > COLLISION_FORCE_N),
-        ("excessive_force", x["object_force_full"] > IMPACT_FORCE_N),
+        ("excessive_force", slam),
         ("fast_motion", (speed > SPEED_LIMIT + 1e-3) & near),
     ):
         found += [(mode, a) for a, _ in runs(mask)]

@@ -107,6 +107,7 @@ def build_episode(
             "family_seed": int(family_seed),
             "injector": {"name": injector.name, **injector.params()},
             "attempt": attempt,
+            "style": trace.style.to_json(),
             "control_hz": 80,
             "stride": trace.stride,
             "oracle_score": score,

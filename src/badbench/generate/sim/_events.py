@@ -11,8 +11,11 @@ event, mapped into [0.2, 1] so that every kept tag costs something under the rub
 
 * ``collision``: a robot contact (gripper-object contacts excluded, see :mod:`._mujoco`) above
   :data:`COLLISION_FORCE_N`; severity ``0.2 + 0.8 * clip((F - 50) / 400)`` of the peak force ``F``.
-* ``excessive_force``: an object-scene contact above :data:`IMPACT_FORCE_N`; severity
-  ``0.2 + 0.8 * clip((F - 200) / 600)``.
+* ``excessive_force``: an object-scene contact above :data:`IMPACT_FORCE_N` that is an impact
+  (the object came down faster than :data:`SLAM_SPEED` in the :data:`SLAM_LOOKBACK` steps
+  before) or a crushing press (above :data:`CRUSH_FORCE_N`); severity
+  ``0.2 + 0.8 * clip((F - 200) / 600)``. One-step solver spikes of an object slid along the
+  table (the push expert's, up to ~310 N) are neither.
 * ``fast_motion``: the hand faster than :data:`SPEED_LIMIT` within :data:`NEAR_OBJECT` of the
   task's object; severity ``0.2 + 0.8 * clip((v - 1.5) / 1.5)``.
 * ``knock_over``: an upright loose object (free joint, taller than wide: a mug, a thermos; a
@@ -67,6 +70,15 @@ DROP_WINDOW = 40
 
 LIFT_Z = 0.02
 """An object counts as lifted when this far (m) above its start."""
+
+SLAM_SPEED = 0.15
+"""Downward speed (m/s) of an object just before a contact that makes the contact a slam."""
+
+SLAM_LOOKBACK = 4
+"""Control steps before a contact in which the object's downward speed is looked at."""
+
+CRUSH_FORCE_N = 600.0
+"""Object-scene force (N) that counts as excessive however the object got there."""
 
 GAP_STEPS = 8
 """Runs of one detector closer than this (control steps) are merged into one event."""
@@ -187,8 +199,12 @@ def detect_events(
         events.append(
             Event("collision", a, b, _ramp(peak, COLLISION_FORCE_N, 400), peak, "N", hand + obj)
         )
+    vz = np.diff(trace.obj[:, 2], prepend=trace.obj[0, 2]) * 80.0
     for a, b in runs(trace.object_force > IMPACT_FORCE_N):
         peak = float(trace.object_force[a : b + 1].max())
+        falling = float(vz[max(0, a - SLAM_LOOKBACK) : a + 1].min()) < -SLAM_SPEED
+        if not falling and peak < CRUSH_FORCE_N:
+            continue
         events.append(
             Event("excessive_force", a, b, _ramp(peak, IMPACT_FORCE_N, 600), peak, "N", obj)
         )

@@ -28,6 +28,7 @@ import numpy as np
 
 from badbench.generate.sim._injector import FailureInjector
 from badbench.generate.sim._mujoco import ContactProbe, import_sim, render_frame, restore_limits
+from badbench.generate.sim._style import Style
 from badbench.generate.sim._tasks import SimTask
 
 PRESETTLE_STEPS = 10
@@ -61,6 +62,8 @@ class Trace:
     frames: np.ndarray | None
     states: np.ndarray | None = None
     spans: list = field(default_factory=list)
+    style: Style = field(default_factory=lambda: Style())
+    """How the episode moved (:mod:`._style`)."""
     body_names: tuple[str, ...] = ()
     """The free-floating bodies of the scene (objects with a free joint), for the detectors."""
     body_pos: np.ndarray | None = None
@@ -120,6 +123,7 @@ class RolloutContext:
         self.force = 0.0
         self.object_force = 0.0
         self.end_at: int | None = None
+        self.style = Style()
 
     @property
     def hand(self) -> np.ndarray:
@@ -145,8 +149,10 @@ class RolloutContext:
         return float(progress_of(self.distance, self.distance0, self.task.oracle_radius))
 
     def expert(self, obs: np.ndarray | None = None) -> np.ndarray:
-        """The scripted expert's action for ``obs`` (default: the true observation)."""
-        return np.asarray(self.policy.get_action(self.obs if obs is None else obs), np.float64)
+        """The scripted expert's action for ``obs`` (default: the true observation), as the
+        episode's :class:`~._style.Style` performs it (its start delay and pace)."""
+        raw = self.policy.get_action(self.obs if obs is None else obs)
+        return self.style.shape(self.step, raw)
 
     def move_to(self, target: np.ndarray, gain: float = 10.0) -> np.ndarray:
         """An xyz action (clipped to [-1, 1]) that drives the hand toward ``target``."""
@@ -200,14 +206,17 @@ def rollout(
     stride: int,
     keep_states: bool = True,
     settle: int = SETTLE_STEPS,
+    style: Style | None = None,
 ) -> Trace:
-    """Run one episode of ``task`` from the initial condition of ``family_seed``."""
+    """Run one episode of ``task`` from the initial condition of ``family_seed``, moving in
+    ``style`` (default: the plain expert)."""
     mujoco, _ = import_sim()
     restore_limits(env)
     env.seed(int(family_seed))
     env.reset()
     horizon = -(-task.horizon // stride) * stride  # the last step is a recorded frame
     ctx = RolloutContext(env, task, policy, horizon)
+    ctx.style = style or Style()
     ctx.obs = _redraw_goal(env, task, family_seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -244,6 +253,7 @@ def rollout(
     first_success: int | None = None
     end_step: int | None = None
     grip, hold = 0.0, np.zeros(3)
+    rest: list[np.ndarray] = []
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Meta-World's experts warn when actions saturate
@@ -252,9 +262,16 @@ def rollout(
                 action = injector.before_action(ctx, ctx.expert())
                 action = np.clip(np.asarray(action, np.float64), -1.0, 1.0)
                 grip = float(action[3])
-            else:  # after the natural end: hold the hand where it was, the gripper as it was
-                action = np.array([*ctx.move_to(hold), grip])
+            else:  # after the natural end: the style's rest path, the gripper as it was
+                if len(rest) > 1 and np.linalg.norm(rest[0] - ctx.hand) < 0.01:
+                    rest.pop(0)
+                action = np.array([*ctx.move_to(rest[0]), grip])
+            boost = ctx.style.speed_boost(ctx.hand, _objects(ctx.obs, env.data.xpos[free]))
+            scale = env.action_scale
+            if boost != 1.0 and scale == env._badbench_default_limits[2]:
+                env.action_scale = scale * boost  # a fast transit, far from every object
             obs, _, _, _, info = env.step(action)
+            env.action_scale = scale
             ctx.step += 1
             ctx.obs = obs
             ctx.distance = goal_distance(task, env, info)
@@ -281,9 +298,9 @@ def rollout(
                     ctx.end_in(settle)
             if ctx.end_at is not None and ctx.step >= ctx.end_at:
                 end_step, hold = ctx.step, ctx.hand.copy()
-                # the mocap target may sit ahead of a blocked hand (a window at its stop):
-                # bring it back to the hand, so that holding still stops pushing
-                env.data.mocap_pos[:] = env.data.body("hand").xpos
+                rest = [hold]
+                if not ctx.grasp:  # a free hand may rise or go home (the style)
+                    rest = ctx.style.rest_path(hold, obs_l[0][:3])
 
     obs_a = np.asarray(obs_l)
     return Trace(
@@ -302,11 +319,18 @@ def rollout(
         frames=None,
         states=np.asarray(states) if keep_states else None,
         spans=list(injector.spans),
+        style=ctx.style,
         body_names=tuple(env.model.body(int(b)).name for b in free),
         body_pos=np.asarray(bpos_l),
         body_quat=np.asarray(bquat_l),
         end_step=ctx.step if end_step is None else end_step,
     )
+
+
+def _objects(obs: np.ndarray, loose: np.ndarray) -> np.ndarray:
+    """Positions of the scene's objects: the observed ones (non-zero slots) and the loose ones."""
+    seen = [obs[4:7]] + ([obs[11:14]] if np.any(obs[11:14]) else [])
+    return np.concatenate([np.asarray(seen), np.asarray(loose).reshape(-1, 3)])
 
 
 def free_bodies(model: Any) -> np.ndarray:

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from badbench.errors import DataError, ValidationError
 from badbench.generate.sim._episode import ENGINE, ENGINE_VERSION
 from badbench.generate.sim._injector import injector_class, make_injector, modes_for
@@ -117,6 +119,7 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
     from badbench.generate.sim._events import episode_spans, upright_bodies
     from badbench.generate.sim._mujoco import make_env
     from badbench.generate.sim._rollout import render_trace, rollout
+    from badbench.generate.sim._style import Style
 
     task = sim_task(job.task)
     key = (task.env_name, job.width, job.height, job.camera, job.render)
@@ -131,6 +134,7 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
     for attempt in range(MAX_ATTEMPTS):
         params = task.mode_params.get(job.mode, {})
         inj = make_injector(job.mode, seed=job.injector_seed(attempt), **params)
+        style = Style.draw(np.random.default_rng([job.injector_seed(attempt), 5]), task.horizon)
         trace = rollout(
             env,
             policy,
@@ -139,6 +143,7 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
             family_seed=job.family_seed,
             stride=stride,
             keep_states=job.render,
+            style=style,
         )
         if not inj.confirm(trace):
             continue

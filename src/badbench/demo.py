@@ -25,9 +25,10 @@ DEMO_TASKS: tuple[str, ...] = (
 """Tasks of the demo suite: one per paper category Meta-World covers (pick/place, open/close,
 push/pull, tool use)."""
 
-DEMO_VERSION = 2
+DEMO_VERSION = 3
 """Bumped when the demo suite or the engine's labels change, so an old cache is not reused silently
-(2: fixed-length episodes, dense reward ending at the rubric score, push_off and knock_over)."""
+(2: fixed-length episodes, dense reward ending at the rubric score, push_off and knock_over;
+3: sim suite v2: detected events as tags, rubric v2, operator styles, the rater panel)."""
 
 
 @dataclass(frozen=True)

@@ -442,6 +442,7 @@ def evaluate(
         for _, m in planned:
             model = create_model(m) if isinstance(m, str) else m
             try:
+                model.prepare(ds, episodes)
                 spec = model_spec(model)
                 with ScoreCache(
                     cache_root, spec.config_hash, describe=spec.model_dump(mode="json"), fsync=fsync

@@ -13,6 +13,7 @@ from badbench.models.base import (
 )
 from badbench.models.baselines import OracleModel, RandomModel, TimeModel  # noqa: I001 (registers)
 from badbench.models.check import check_model
+from badbench.models.motion import MotionModel  # noqa: F401 (registers)
 from badbench.models.precomputed import PrecomputedModel  # noqa: F401 (registers)
 from badbench.models.registry import (
     MODELS,

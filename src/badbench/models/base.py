@@ -15,6 +15,8 @@ A model declares what it needs so the runner can skip work:
   indices, ``episode.frames[camera]`` holds exactly those frames, in that order.
 - :attr:`RewardModel.reads_labels` - ``True`` only for models whose input is a label (the
   oracle reads the dense reward); the score cache then keys on the labels too.
+- :meth:`RewardModel.prepare` - an optional hook that sees the whole evaluated dataset before
+  scoring (a baseline fitted on other contexts' labels uses it).
 
 Frames are lazy (:class:`LazyFrames`): a camera's frames decode the first time the model reads
 ``episode.frames[camera]``. A model with its own cache (embeddings keyed by frame content) asks
@@ -264,6 +266,15 @@ class RewardModel:
         """Score one episode asynchronously (implement this instead of :meth:`score` for a model
         that waits on a server; the runner keeps :attr:`max_concurrency` calls in flight)."""
         raise NotImplementedError(f"{type(self).__name__}.ascore")
+
+    def prepare(self, dataset: Any, episodes: Sequence[Episode]) -> None:  # noqa: B027
+        """Optional hook: called once with the dataset being evaluated and its episodes (loaded
+        without video), after the model is built and before :meth:`fingerprint` and scoring.
+
+        A model fitted on the data it is evaluated on (the ``motion`` baseline cross-fits by
+        context) fits here, and must then fold what it was fitted on into its
+        :meth:`fingerprint`. The default does nothing.
+        """
 
     def close(self) -> None:  # noqa: B027 (optional hook)
         """Release resources (clients, GPU memory). The default does nothing."""

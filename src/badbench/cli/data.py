@@ -243,6 +243,31 @@ def info_cmd(
     print_summary(out, summarize(Dataset.open(root)))
 
 
+@app.command("sheet")
+@user_errors
+def sheet_cmd(
+    root: Annotated[Path, typer.Argument(help="Dataset directory.")],
+    episode: Annotated[
+        list[str] | None, typer.Option("--episode", help="Episode id to show (repeatable).")
+    ] = None,
+    mode: Annotated[
+        str | None, typer.Option("--mode", help="Show episodes of this failure mode (or good).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many episodes (by mode).")] = 4,
+    frames: Annotated[int, typer.Option(help="Frames per camera strip.")] = 8,
+    out_file: Annotated[Path, typer.Option("--out", "-o", help="PNG file to write.")] = Path(
+        "sheet.png"
+    ),
+) -> None:
+    """Write a PNG contact sheet: frames per camera, tagged spans, the dense label curve."""
+    from badbench.data.sheet import contact_sheet
+
+    path = contact_sheet(
+        root, out_file, episodes=episode or (), mode=mode, limit=limit, frames=frames
+    )
+    err.print(f"[green]wrote[/] {escape(str(path))}")
+
+
 @app.command("card")
 @user_errors
 def card_cmd(

@@ -31,12 +31,18 @@ class SimTask:
         oracle_radius: the oracle's stricter radius for a real success.
         distance: how the goal distance is read: ``"info"`` (Meta-World's ``obj_to_target``),
             ``"door_x"`` (handle x offset), ``"nail"`` (0.09 minus nail depth), ``"container"``
-            (stick-push container to goal).
+            (stick-push container to goal), ``"objects"`` (the first object position to the
+            target, for tasks whose ``obj_to_target`` Meta-World leaves at 0, e.g. assembly).
         grasp: the expert grasps and carries an object (grasp modes apply).
         goal_in_obs: the expert steers by the goal in the observation (``wrong_goal`` applies).
         carry_height: for pick tasks, how high (m) above its start the object must be lifted
             for the oracle to count it as carried; 0 disables the check.
         goal_z: if set, pick-place goal heights are redrawn in this range (m) per seed family.
+        reset_low, reset_high: if set, the box Meta-World draws the object and goal start from
+            (its ``_random_reset_space``, same layout), widened where Meta-World's own is tiny
+            and the expert still solves the task over the whole box; empty keeps Meta-World's.
+        hand_spread: the hand starts at Meta-World's ``hand_init_pos`` plus an offset drawn per
+            seed family in ``+/- hand_spread`` (m, x y z).
         shortcut: which shortcut mode the task supports.
         expert_steps: the scripted expert's usual steps to success (paces early stop/timeout).
         coast: how far (m) the object keeps going once the expert stops pushing it; the
@@ -58,6 +64,9 @@ class SimTask:
     goal_in_obs: bool = False
     carry_height: float = 0.0
     goal_z: tuple[float, float] | None = None
+    reset_low: tuple[float, ...] = ()
+    reset_high: tuple[float, ...] = ()
+    hand_spread: tuple[float, float, float] = (0.1, 0.05, 0.05)
     shortcut: str = "partial_completion"
     expert_steps: int = 80
     coast: float = 0.0
@@ -212,9 +221,60 @@ SIM_TASKS: dict[str, SimTask] = {
             shortcut="wrong_strategy",
             mode_params={"slow": {"factor": 0.72}},  # slower, the stick is knocked away
         ),
+        SimTask(
+            "coffee-pull-v3",
+            _PU,
+            "Pull the mug out from under the coffee machine.",
+            horizon=200,
+            radius=0.07,
+            oracle_radius=0.04,
+            goal_in_obs=True,
+            expert_steps=80,
+            coast=0.02,
+        ),
+        SimTask(
+            "handle-pull-v3",
+            _PU,
+            "Pull the handle up.",
+            horizon=240,
+            radius=0.04,
+            oracle_radius=0.035,
+            expert_steps=112,
+            coast=0.005,
+        ),
+        SimTask(
+            "faucet-close-v3",
+            _OC,
+            "Turn the faucet off.",
+            horizon=160,
+            radius=0.07,
+            oracle_radius=0.045,
+            expert_steps=66,
+            coast=0.04,
+        ),
+        SimTask(
+            "drawer-close-v3",
+            _OC,
+            "Close the drawer.",
+            horizon=200,
+            radius=0.055,
+            oracle_radius=0.053,
+            expert_steps=80,
+            coast=0.01,
+        ),
+        SimTask(
+            "window-close-v3",
+            _OC,
+            "Slide the window closed.",
+            horizon=240,
+            radius=0.05,
+            oracle_radius=0.03,
+            expert_steps=85,
+            coast=0.03,
+        ),
     ]
 }
-"""The supported tasks, by Meta-World name (11 tasks, 4 categories)."""
+"""The supported tasks, by Meta-World name (16 tasks, 4 categories)."""
 
 DEFAULT_TASKS: tuple[str, ...] = tuple(SIM_TASKS)
 

@@ -34,6 +34,16 @@ GOOD = "good"
 """The mode name of clean episodes (the scripted expert, lightly perturbed)."""
 
 
+def lerp(low: float, high: float, u: float) -> float:
+    """``low + (high - low) * u``: the parameter a severity ``u`` in [0, 1] sets."""
+    return float(low + (high - low) * u)
+
+
+def hold_still(ctx: RolloutContext) -> None:
+    """Bring the mocap target back to the hand, so that a zero action really holds still."""
+    ctx.env.data.mocap_pos[:] = ctx.env.data.body("hand").xpos
+
+
 @dataclass
 class Span:
     """One injected failure over control steps ``[start, end]`` (inclusive, 80 Hz)."""
@@ -66,10 +76,26 @@ class FailureInjector:
     seed: int = 0
     rng: np.random.Generator = field(init=False, repr=False)
     spans: list[Span] = field(init=False, repr=False)
+    drawn: dict[str, float] = field(init=False, repr=False)
+    """What this episode drew (``severity`` in [0, 1], ``onset`` step, the parameter the
+    severity sets): recorded with the parameters."""
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
         self.spans = []
+        self.drawn = {}
+
+    def draw_severity(self) -> float:
+        """Draw this episode's severity ``u`` in [0, 1] (uniform) and record it."""
+        u = float(self.rng.uniform())
+        self.drawn["severity"] = u
+        return u
+
+    def draw_onset(self, low: float, high: float) -> int:
+        """Draw the onset step uniformly in ``[low, high]`` (control steps) and record it."""
+        onset = int(self.rng.integers(int(low), max(int(low), int(high)) + 1))
+        self.drawn["onset"] = onset
+        return onset
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:

@@ -102,7 +102,7 @@ SIM_TASKS: dict[str, SimTask] = {
             goal_z=(0.12, 0.25),
             shortcut="push_instead_of_pick",
             expert_steps=56,
-            mode_params={"slow": {"factor": 0.6}},  # the slowed expert fits the horizon
+            mode_params={"slow": {"low": 0.55}},  # the slowed expert fits the horizon
         ),
         SimTask(
             "pick-place-low-v3",
@@ -219,7 +219,7 @@ SIM_TASKS: dict[str, SimTask] = {
             grasp=True,
             expert_steps=72,
             shortcut="wrong_strategy",
-            mode_params={"slow": {"factor": 0.72}},  # slower, the stick is knocked away
+            mode_params={"slow": {"low": 0.66, "high": 0.75}},  # slower, the stick is knocked away
         ),
         SimTask(
             "coffee-pull-v3",

@@ -191,8 +191,13 @@ def make_injector(name: str, seed: int = 0, **params: Any) -> FailureInjector:
 
 
 def modes_for(task: SimTask) -> list[str]:
-    """The modes that apply to ``task``, in :func:`injector_names` order."""
-    return [n for n in injector_names() if injector_class(n).applies(task)]
+    """The modes that apply to ``task`` (less its ``skip_modes``), in :func:`injector_names`
+    order."""
+    return [
+        n
+        for n in injector_names()
+        if injector_class(n).applies(task) and n not in task.skip_modes
+    ]
 
 
 @register_injector

@@ -27,7 +27,8 @@ def clean_success(trace: Trace) -> bool:
 
 
 def shake(trace: Trace, start: int, end: int) -> tuple[float, float]:
-    """Mean hand shake (m) at the record rate, inside and outside ``[start, end]``.
+    """Hand shake (m) at the record rate: its mean inside ``[start, end]``, its median outside
+    (robust to the few sharp turns of an expert's path).
 
     Shake is the size of the hand's second difference between recorded frames
     (``|h[t+s] - 2 h[t] + h[t-s]|``, ``s`` the stride): what a viewer sees as trembling,
@@ -39,7 +40,8 @@ def shake(trace: Trace, start: int, end: int) -> tuple[float, float]:
     d2 = np.linalg.norm(h[steps + s] - 2 * h[steps] + h[steps - s], axis=1)
     inside = (steps >= start) & (steps <= end)
     out = d2[~inside & (steps <= trace.end_step)]
-    return float(d2[inside].mean()) if inside.any() else 0.0, float(out.mean()) if len(out) else 0.0
+    mean_in = float(d2[inside].mean()) if inside.any() else 0.0
+    return mean_in, float(np.median(out)) if len(out) else 0.0
 
 
 @register_injector
@@ -107,7 +109,7 @@ class Jitter(FailureInjector):
         if s.end >= trace.n_steps:
             s.end = trace.n_steps - 1
         inside, outside = shake(trace, s.start, s.end)
-        return inside > 2.5 * max(outside, 0.002) and clean_success(trace)
+        return inside > 3.0 * max(outside, 0.004) and clean_success(trace)
 
 
 @register_injector

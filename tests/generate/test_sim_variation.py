@@ -54,10 +54,14 @@ def test_seed_families_start_apart(task: str) -> None:
 
 
 SPREAD_CASES = [
-    ("push-v3", ["jitter", "hesitation", "detour", "slow", "early_stop", "timeout"]),
+    ("drawer-open-v3", ["jitter", "hesitation", "detour", "slow", "early_stop", "timeout"]),
     ("push-v3", ["collision", "fast_motion", "wrong_goal", "partial_completion"]),
     ("pick-place-v3", ["drop", "regrasp", "miss_grasp", "excessive_force"]),
 ]
+ONSET_BY_PROGRESS = {"partial_completion", "wrong_goal", "miss_grasp", "drop", "regrasp"}
+"""Modes whose onset is where the expert gets to (a progress, the wrong goal, the grasp, a
+point of the short carry), not a drawn step: their onsets only need to differ; their variation
+is in the severity."""
 
 
 @pytest.mark.sim
@@ -81,6 +85,9 @@ def test_onset_and_severity_spread(task: str, modes: list[str]) -> None:
         print(f"{task}/{mode}: onset fraction {np.round(onsets, 2).tolist()}, "
               f"severity {np.round(severities, 2).tolist()}")
         assert len(onsets) >= 4, mode
-        assert np.std(onsets) > 0.02, mode
+        if mode in ONSET_BY_PROGRESS:
+            assert len(set(onsets)) >= 2, mode
+        else:
+            assert np.std(onsets) > 0.02, mode
         assert np.std(severities) > 0.08, mode
         assert all(0.0 <= s <= 1.0 for s in severities)

@@ -76,13 +76,14 @@ class MissGrasp(FailureInjector):
 class Drop(FailureInjector):
     """Mid-transport the gripper opens; the hand goes on to the goal empty.
 
-    The release comes once the carried object's progress passes a fraction drawn in
-    ``[release_low, release_high]`` (or ``after_lift_high`` steps after lift-off). Severity:
-    ``1 - progress`` at the release (how far from the goal the object is lost).
+    The release comes once the object has been lifted and task progress passes a fraction
+    drawn in ``[release_low, release_high]`` (so it happens away from the goal, mid-transport;
+    at the latest ``after_lift_high`` steps after lift-off). Severity: ``1 - progress`` at the
+    release (how far from the goal the object is lost).
 
     Attributes:
-        after_lift_low, after_lift_high: the release happens at least ``after_lift_low`` and
-            at most ``after_lift_high`` steps after lift-off.
+        after_lift_low, after_lift_high: the release comes at least ``after_lift_low`` and at
+            most ``after_lift_high`` steps after lift-off.
         release_low, release_high: range of the task progress at which it lets go.
     """
 
@@ -90,10 +91,10 @@ class Drop(FailureInjector):
     category: ClassVar[FailureCategory] = FailureCategory.FAILURE
     description: ClassVar[str] = "The object is released mid-transport and falls."
 
-    after_lift_low: int = 3
-    after_lift_high: int = 40
-    release_low: float = 0.0
-    release_high: float = 0.6
+    after_lift_low: int = 1
+    after_lift_high: int = 30
+    release_low: float = 0.1
+    release_high: float = 0.75
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
@@ -113,8 +114,10 @@ class Drop(FailureInjector):
                 ctx.progress >= self._at or since >= self.after_lift_high
             ):
                 self._release = ctx.step
-                self._sev = 1.0 - ctx.progress
-                self.drawn.update(severity=self._sev, onset=ctx.step)
+                sev = 1.0 - ctx.progress
+                self.drawn.update(severity=sev, onset=ctx.step)
+                what = "the gripper opens and the object falls"
+                self.mark(ctx.step, ctx.step + 32, sev, what)
                 self._up = ctx.hand + np.array([0.0, 0.0, 0.1])
                 ctx.end_in(_TAIL + 32)
         if self._release is not None:
@@ -126,11 +129,6 @@ class Drop(FailureInjector):
             out[3] = -1.0
             return out
         return action
-
-    def after_step(self, ctx: RolloutContext) -> None:
-        if self._release is not None and not self.spans and ctx.step >= self._release + 32:
-            sev = self._sev
-            self.mark(self._release, ctx.step, sev, "the gripper opens and the object falls")
 
     def confirm(self, trace: Trace) -> bool:
         if not self.spans:
@@ -198,7 +196,9 @@ class EarlyStop(FailureInjector):
     Attributes:
         frac_low, frac_high: stop when progress passes a fraction ``f`` drawn here, or at the
             latest after ``0.3 + f`` of the task's usual expert duration (progress of door or
-            faucet tasks only starts late). Severity: ``1 - progress`` at the stop.
+            faucet tasks only starts late). Severity: ``1 - (p + w) / 2`` at the stop, ``p``
+            the task progress and ``w`` the fraction of the expert's usual duration elapsed
+            (how far along the robot gave up).
 
     At the stop the hand's mocap target is brought back to the hand, so nothing it holds or
     pushes goes on moving (a stick-push thermos slid on to the goal after the stop before).
@@ -222,7 +222,8 @@ class EarlyStop(FailureInjector):
             self._stop = ctx.step
             hold_still(ctx)
             ctx.end_in(_TAIL + 8)
-            sev = 1.0 - ctx.progress
+            w = min(1.0, ctx.step / ctx.task.expert_steps)
+            sev = 1.0 - 0.5 * (ctx.progress + w)
             self.drawn.update(severity=sev, onset=ctx.step)
             self.mark(ctx.step, ctx.step + _TAIL + 8, sev, "the robot stops and does nothing more")
         if self._stop is not None:
@@ -243,7 +244,9 @@ class Timeout(FailureInjector):
 
     The expert works at full speed until an onset drawn in
     ``[onset_low, onset_high] * expert_steps``, then slows down. The tag spans the onset to the
-    cut. Severity: ``1 - progress`` at the cut (how much was left undone).
+    cut. Severity: ``1 - (p + w) / 2`` at the cut, ``p`` the task progress and ``w`` the share
+    of the expert's work done (``(onset + (horizon - onset) * factor) / expert_steps``, capped
+    at 1): how much was left undone.
 
     Attributes:
         frac_low, frac_high: from the onset, xyz actions are scaled by
@@ -261,7 +264,7 @@ class Timeout(FailureInjector):
     frac_low: float = 0.3
     frac_high: float = 0.6
     onset_low: float = 0.05
-    onset_high: float = 0.45
+    onset_high: float = 0.6
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
@@ -280,7 +283,9 @@ class Timeout(FailureInjector):
 
     def after_step(self, ctx: RolloutContext) -> None:
         if ctx.step >= ctx.horizon and self.spans:
-            self.spans[0].severity = float(np.clip(1.0 - ctx.progress, 0.0, 1.0))
+            e, h = ctx.task.expert_steps, ctx.horizon
+            w = min(1.0, (self._start + (h - self._start) * self._factor) / e)
+            self.spans[0].severity = float(np.clip(1.0 - 0.5 * (ctx.progress + w), 0.0, 1.0))
             self.drawn["severity"] = self.spans[0].severity
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:

@@ -120,7 +120,8 @@ class ExcessiveForce(FailureInjector):
     scale is multiplied by ``lerp(speedup_low, speedup_high, u)`` during the slam.
 
     Attributes:
-        speedup_low, speedup_high: range of the action-scale factor during the slam.
+        speedup_low, speedup_high: range of the action-scale factor during the slam (on
+            pick-place: 370-740 N, below the detectors' 800 N top of the scale).
         after_lift_low, after_lift_high: the slam starts a number of steps drawn in this range
             after the object is first lifted.
     """
@@ -129,8 +130,8 @@ class ExcessiveForce(FailureInjector):
     category: ClassVar[FailureCategory] = FailureCategory.UNSAFE
     description: ClassVar[str] = "The carried object is slammed onto the table."
 
-    speedup_low: float = 2.0
-    speedup_high: float = 4.0
+    speedup_low: float = 0.8
+    speedup_high: float = 2.0
     after_lift_low: int = 3
     after_lift_high: int = 14
 
@@ -164,7 +165,7 @@ class ExcessiveForce(FailureInjector):
     def after_step(self, ctx: RolloutContext) -> None:
         if self._phase == "slam":
             self._peak = max(self._peak, ctx.object_force)
-            if ctx.object_force > IMPACT_FORCE_N or ctx.step - self._t0 > 12:
+            if ctx.object_force > IMPACT_FORCE_N or ctx.step - self._t0 > 30:
                 restore_limits(ctx.env)  # the action scale and the hand floor as they were
                 hold_still(ctx)  # the mocap target no longer under the table
                 self._phase = "done"

@@ -192,7 +192,7 @@ def test_signature(task: str, mode: str, index: int) -> None:
     assert np.all(ep.dense_reward <= x["task_progress"] + 1e-6)
     # every episode of a task has the task's fixed length; the reward ends at the score
     assert ep.meta.length == SIM_TASKS[task].horizon // ep.meta.generator["stride"] + 1
-    assert abs(float(ep.dense_reward[-1]) - ep.outcome.progress) <= 1e-6
+    assert abs(float(ep.dense_reward[-1]) - ep.outcome.score) <= 1e-6
 
 
 def test_every_mode_has_a_signature_case() -> None:

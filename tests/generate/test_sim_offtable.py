@@ -64,4 +64,4 @@ def test_offtable_signature(task: str, mode: str, index: int) -> None:
     # the oracle's reward falls with the unsafe event and ends at the episode's score
     assert np.all(ep.dense_reward <= ep.extras["task_progress"] + 1e-6)
     assert ep.meta.length == SIM_TASKS[task].horizon // stride + 1
-    assert abs(float(ep.dense_reward[-1]) - ep.outcome.progress) <= 1e-6
+    assert abs(float(ep.dense_reward[-1]) - ep.outcome.score) <= 1e-6

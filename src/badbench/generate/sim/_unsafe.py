@@ -32,7 +32,7 @@ def _peak_in(trace: Trace, start: int, end: int) -> float:
 @register_injector
 @dataclass
 class Collision(FailureInjector):
-    """The hand drives down and strikes the table, then the expert carries on.
+    """The hand moves aside, drives down and strikes the table, then the expert carries on.
 
     Meta-World clamps the hand at z >= 0.05; for the strike the clamp is lowered so the mocap
     target goes under the table top and the weld presses the hand into it, and it is put back
@@ -78,7 +78,16 @@ class Collision(FailureInjector):
                 xy = ctx.obj[:2] + direction * self.clearance
             lower_hand_floor(ctx.env, -self._depth)
             self._target = np.array([xy[0], xy[1], -self._depth])
-            self._phase, self._t0, self._touch = "down", ctx.step, None
+            self._phase, self._t0, self._touch = "aside", ctx.step, None
+            self._z = max(float(ctx.hand[2]), 0.12)
+        if self._phase == "aside":  # first up and away from the object, then straight down
+            out = action.copy()
+            out[:3] = ctx.move_to(np.array([*self._target[:2], self._z]))
+            if float(np.linalg.norm(ctx.hand - [*self._target[:2], self._z])) < 0.015:
+                self._phase = "down"
+            elif ctx.step - self._t0 > 40:
+                self._phase = "down"
+            return out
         if self._phase in ("down", "press"):
             out = action.copy()
             out[:3] = ctx.move_to(self._target, gain=50.0)
@@ -108,6 +117,8 @@ class Collision(FailureInjector):
         s = self.spans[0]
         outside = np.r_[trace.contact_force[: s.start], trace.contact_force[s.end + 1 :]]
         clean = float(outside.max(initial=0.0)) <= COLLISION_FORCE_N
+        # the table is struck, not the object
+        clean &= float(trace.object_force[s.start : s.end + 1].max(initial=0.0)) <= IMPACT_FORCE_N
         return _peak_in(trace, s.start, s.end) > COLLISION_FORCE_N and clean
 
 

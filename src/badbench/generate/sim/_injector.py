@@ -108,6 +108,8 @@ class FailureInjector:
         for k, v in self.__dict__.items():
             if k in ("rng", "spans", "registry_name", "registry_options") or k.startswith("_"):
                 continue
+            if k == "drawn" and not v:  # nothing drawn (``good``): nothing to record
+                continue
             out[k] = v.tolist() if isinstance(v, np.ndarray) else v
         return out
 

@@ -27,7 +27,7 @@ def _job(task: str, mode: str, index: int = 0):
 
 
 def test_every_task_has_all_four_categories_where_meaningful() -> None:
-    assert len(SIM_TASKS) >= 10
+    assert len(SIM_TASKS) >= 16
     from badbench.generate.sim import injector_class
 
     for task in SIM_TASKS.values():
@@ -88,6 +88,10 @@ SIGNATURE_CASES = [
     ("drawer-open-v3", "slow"),
     ("drawer-open-v3", "partial_completion"),
     ("coffee-push-v3", "partial_completion"),
+    ("handle-pull-v3", "partial_completion"),
+    ("stick-push-v3", "early_stop"),
+    ("window-close-v3", "collision"),
+    ("faucet-close-v3", "timeout"),
     ("pick-place-low-v3", "push_instead_of_pick"),
     ("pick-place-v3", "push_instead_of_pick"),
     ("hammer-v3", "wrong_strategy"),
@@ -117,7 +121,7 @@ def test_signature(task: str, mode: str, index: int) -> None:
     assert ep is not None, f"{task}/{mode} could not be confirmed"
     x = ep.extras
     force, oforce = x["contact_force_full"], x["object_force_full"]
-    state, grasp, action = x["state_full"], x["grasp_full"].astype(bool), x["action_full"]
+    state, grasp = x["state_full"], x["grasp_full"].astype(bool)
     hand, obj = state[:, :3], state[:, 4:7]
     speed = np.linalg.norm(np.diff(hand, axis=0), axis=1) * 80
     sim_ok = bool(x["sim_success"][-1])
@@ -126,21 +130,25 @@ def test_signature(task: str, mode: str, index: int) -> None:
         return
     assert [t.mode for t in ep.tags] == [mode]
     a, b = _span(ep, mode)
-    if mode == "collision":
+    if mode == "collision":  # the tag starts at or before the strike, and none outside it
         assert force[a : b + 1].max() > 50.0
+        strikes = np.flatnonzero(force > 50.0)
+        assert strikes[0] >= a and strikes[-1] <= b
     elif mode == "excessive_force":
         assert oforce[a : b + 1].max() > 200.0
+        assert np.flatnonzero(oforce > 200.0)[0] >= a
     elif mode == "fast_motion":
         near = np.linalg.norm(hand - obj, axis=1)[1:] < 0.2
-        assert np.any(
-            (speed > 1.5)
-            & near
-            & (np.arange(len(speed)) >= a - 4)
-            & (np.arange(len(speed)) <= b + 4)
-        )
-    elif mode == "jitter":
-        d2 = np.abs(np.diff(action[:, :3], n=2, axis=0)).sum(1)
-        assert d2[a:b].mean() > 3 * d2[b + 4 :].mean() and ep.outcome.success
+        fast = np.flatnonzero((speed > 1.5) & near)
+        assert fast.size and fast[0] >= a - 1 and np.any((fast >= a - 4) & (fast <= b + 4))
+        assert force.max() < 50.0 and oforce.max() < 200.0  # the rush brakes, knocks nothing
+    elif mode == "jitter":  # the hand visibly shakes between recorded frames
+        s = ep.meta.generator["stride"]
+        h = hand[::s]
+        shake = np.linalg.norm(h[2:] - 2 * h[1:-1] + h[:-2], axis=1)
+        k = np.arange(1, len(h) - 1) * s
+        inside, outside = shake[(k >= a) & (k <= b)], shake[(k < a) | (k > b)]
+        assert inside.mean() > 3 * np.median(outside) and ep.outcome.success
     elif mode == "hesitation":
         assert (speed[a:b] < 0.05).sum() >= 8 and ep.outcome.success
     elif mode == "regrasp":
@@ -151,9 +159,10 @@ def test_signature(task: str, mode: str, index: int) -> None:
         assert force.max() < 50.0  # a poor-execution episode hides no strike
     elif mode == "slow":
         assert ep.outcome.success and speed.mean() < 0.4
-    elif mode == "partial_completion":
-        assert sim_ok and not ep.outcome.success  # fools the simulator, not the oracle
+    elif mode == "partial_completion":  # left visibly short and still
+        assert 0.3 <= x["task_progress"][-1] <= 0.9 and not ep.outcome.success
         assert x["goal_distance"][-1] > SIM_TASKS[task].oracle_radius
+        assert speed[-16:].max() < 0.05
     elif mode == "push_instead_of_pick":
         assert obj[:, 2].max() < obj[0, 2] + 0.01  # never leaves the table
         goal = state[:, -3:]
@@ -167,14 +176,15 @@ def test_signature(task: str, mode: str, index: int) -> None:
     elif mode == "miss_grasp":
         assert not grasp.any() and obj[:, 2].max() < obj[0, 2] + 0.01
         assert not ep.outcome.success
-    elif mode == "drop":
+    elif mode == "drop":  # held until the tag starts, released inside it
         assert grasp[max(0, a - 8) : a + 1].any() and not grasp[b]
+        assert grasp[max(0, a - 8) : a].any()
         z = obj[a : b + 1, 2]
         assert z.max() - z[int(np.argmax(z)) :].min() > 0.015 and not ep.outcome.success
     elif mode == "wrong_goal":
         assert not sim_ok and not ep.outcome.success
-    elif mode == "early_stop":
-        assert speed[-16:].max() < 0.05 and not sim_ok
+    elif mode == "early_stop":  # stopped for good: the success flag never comes on
+        assert speed[-16:].max() < 0.05 and not x["sim_success"].any()
     elif mode == "timeout":  # cut by the fixed horizon while still working, never done
         assert speed[-8:].max() > 0.02 and not x["sim_success"].any()
         assert b == (ep.meta.length - 1) * ep.meta.generator["stride"]  # ends at the cut

@@ -54,11 +54,14 @@ def test_offtable_signature(task: str, mode: str, index: int) -> None:
         assert obj[0, 2] > 0.0 and obj[a, 2] > 0.0
         assert obj[a : b + 1, 2].min() < -0.05
         assert obj[-1, 2] < -0.5  # on the floor
+        assert abs(obj[-1, 2] - obj[-9, 2]) < 0.005  # and at rest there: the landing is filmed
+        assert np.flatnonzero(obj[:, 2] < -0.05)[0] >= a  # the tag starts before the fall
     else:  # upright at the start, tipped past 60 degrees inside the span
         tilt = _tilt(state[:, 7:11])
         assert tilt[0] < 10.0 and tilt[: a + 1].max() < 30.0
         assert tilt[a : b + 1].max() > 60.0
+        assert np.flatnonzero(tilt > 60.0)[0] >= a  # the tag starts at or before the topple
     # the oracle's reward falls with the unsafe event and ends at the episode's score
     assert np.all(ep.dense_reward <= ep.extras["task_progress"] + 1e-6)
     assert ep.meta.length == SIM_TASKS[task].horizon // stride + 1
-    assert abs(float(ep.dense_reward[-1]) - ep.outcome.progress) <= 1e-6
+    assert abs(float(ep.dense_reward[-1]) - ep.outcome.score) <= 1e-6

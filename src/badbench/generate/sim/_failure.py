@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from badbench.data.taxonomy import FailureCategory
-from badbench.generate.sim._injector import FailureInjector, register_injector
+from badbench.generate.sim._injector import FailureInjector, hold_still, lerp, register_injector
 from badbench.generate.sim._oracle import oracle_success
 
 if TYPE_CHECKING:
@@ -29,22 +29,26 @@ def _unit(rng: np.random.Generator) -> np.ndarray:
 class MissGrasp(FailureInjector):
     """The expert is shown the object a few centimetres off, so the gripper closes on air.
 
+    Severity ``u``: the perceived object is ``lerp(offset_low, offset_high, u)`` off.
+
     Attributes:
-        offset: how far (m, in xy) the perceived object is moved.
+        offset_low, offset_high: range of how far (m, in xy) the perceived object is moved.
     """
 
     name: ClassVar[str] = "miss_grasp"
     category: ClassVar[FailureCategory] = FailureCategory.FAILURE
     description: ClassVar[str] = "The gripper closes beside the object and lifts nothing."
 
-    offset: float = 0.06
+    offset_low: float = 0.045
+    offset_high: float = 0.1
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
         return task.grasp
 
     def on_reset(self, ctx: RolloutContext) -> None:
-        self._shift = _unit(self.rng) * self.offset
+        self._u = self.draw_severity()
+        self._shift = _unit(self.rng) * lerp(self.offset_low, self.offset_high, self._u)
         self._close: int | None = None
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
@@ -58,7 +62,7 @@ class MissGrasp(FailureInjector):
 
     def after_step(self, ctx: RolloutContext) -> None:
         if self._close is not None and not self.spans and ctx.step >= self._close + 20:
-            self.mark(self._close, ctx.step, 1.0, "the gripper closes beside the object")
+            self.mark(self._close, ctx.step, self._u, "the gripper closes beside the object")
 
     def confirm(self, trace: Trace) -> bool:
         if not self.spans:
@@ -72,23 +76,32 @@ class MissGrasp(FailureInjector):
 class Drop(FailureInjector):
     """Mid-transport the gripper opens; the hand goes on to the goal empty.
 
+    The release comes once the object has been lifted and task progress passes a fraction
+    drawn in ``[release_low, release_high]`` (so it happens away from the goal, mid-transport;
+    at the latest ``after_lift_high`` steps after lift-off). Severity: ``1 - progress`` at the
+    release (how far from the goal the object is lost).
+
     Attributes:
-        after_lift_low, after_lift_high: the release happens this many steps after lift-off.
+        after_lift_low, after_lift_high: the release comes at least ``after_lift_low`` and at
+            most ``after_lift_high`` steps after lift-off.
+        release_low, release_high: range of the task progress at which it lets go.
     """
 
     name: ClassVar[str] = "drop"
     category: ClassVar[FailureCategory] = FailureCategory.FAILURE
     description: ClassVar[str] = "The object is released mid-transport and falls."
 
-    after_lift_low: int = 4
-    after_lift_high: int = 10
+    after_lift_low: int = 1
+    after_lift_high: int = 30
+    release_low: float = 0.1
+    release_high: float = 0.75
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
         return task.grasp and task.carry_height >= 0.02  # a real lift to fall from
 
     def on_reset(self, ctx: RolloutContext) -> None:
-        self._delay = int(self.rng.integers(self.after_lift_low, self.after_lift_high + 1))
+        self._at = float(self.rng.uniform(self.release_low, self.release_high))
         self._lift: int | None = None
         self._release: int | None = None
 
@@ -96,8 +109,15 @@ class Drop(FailureInjector):
         if self._release is None:
             if self._lift is None and ctx.lifted:
                 self._lift = ctx.step
-            if self._lift is not None and ctx.step >= self._lift + self._delay:
+            since = ctx.step - self._lift if self._lift is not None else -1
+            if since >= self.after_lift_low and (
+                ctx.progress >= self._at or since >= self.after_lift_high
+            ):
                 self._release = ctx.step
+                sev = 1.0 - ctx.progress
+                self.drawn.update(severity=sev, onset=ctx.step)
+                what = "the gripper opens and the object falls"
+                self.mark(ctx.step, ctx.step + 32, sev, what)
                 self._up = ctx.hand + np.array([0.0, 0.0, 0.1])
                 ctx.end_in(_TAIL + 32)
         if self._release is not None:
@@ -109,11 +129,6 @@ class Drop(FailureInjector):
             out[3] = -1.0
             return out
         return action
-
-    def after_step(self, ctx: RolloutContext) -> None:
-        if self._release is not None and not self.spans and ctx.step >= self._release + 32:
-            sev = 1.0
-            self.mark(self._release, ctx.step, sev, "the gripper opens and the object falls")
 
     def confirm(self, trace: Trace) -> bool:
         if not self.spans:
@@ -132,6 +147,8 @@ class Drop(FailureInjector):
 class WrongGoal(FailureInjector):
     """The expert is shown a goal 12-18 cm off and completes the task there.
 
+    Severity ``u``: the goal offset is ``lerp(offset_low, offset_high, u)``.
+
     Attributes:
         offset_low, offset_high: range of the goal offset (m, in xy).
     """
@@ -141,14 +158,15 @@ class WrongGoal(FailureInjector):
     description: ClassVar[str] = "The object ends at an offset from the goal."
 
     offset_low: float = 0.12
-    offset_high: float = 0.18
+    offset_high: float = 0.22
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
         return task.goal_in_obs
 
     def on_reset(self, ctx: RolloutContext) -> None:
-        shift = _unit(self.rng) * self.rng.uniform(self.offset_low, self.offset_high)
+        self._u = self.draw_severity()
+        shift = _unit(self.rng) * lerp(self.offset_low, self.offset_high, self._u)
         goal = ctx.env._target_pos + shift
         goal[:2] = np.clip(goal[:2], [-0.25, 0.45], [0.25, 0.92])
         self._goal = goal
@@ -164,7 +182,7 @@ class WrongGoal(FailureInjector):
         if self._reached is None and off < 0.05:
             self._reached = ctx.step
             ctx.end_in(_TAIL)
-            self.mark(ctx.step, ctx.step + _TAIL, 1.0, "the object is put down beside the goal")
+            self.mark(ctx.step, ctx.step + _TAIL, self._u, "the object is put down beside the goal")
 
     def confirm(self, trace: Trace) -> bool:
         return bool(self.spans) and not bool(trace.sim_success[-1]) and not oracle_success(trace)
@@ -178,7 +196,12 @@ class EarlyStop(FailureInjector):
     Attributes:
         frac_low, frac_high: stop when progress passes a fraction ``f`` drawn here, or at the
             latest after ``0.3 + f`` of the task's usual expert duration (progress of door or
-            faucet tasks only starts late).
+            faucet tasks only starts late). Severity: ``1 - (p + w) / 2`` at the stop, ``p``
+            the task progress and ``w`` the fraction of the expert's usual duration elapsed
+            (how far along the robot gave up).
+
+    At the stop the hand's mocap target is brought back to the hand, so nothing it holds or
+    pushes goes on moving (a stick-push thermos slid on to the goal after the stop before).
     """
 
     name: ClassVar[str] = "early_stop"
@@ -197,8 +220,12 @@ class EarlyStop(FailureInjector):
             ctx.progress >= self._frac or ctx.step >= (0.3 + self._frac) * ctx.task.expert_steps
         ):
             self._stop = ctx.step
+            hold_still(ctx)
             ctx.end_in(_TAIL + 8)
-            self.mark(ctx.step, ctx.step + _TAIL + 8, 1.0, "the robot stops and does nothing more")
+            w = min(1.0, ctx.step / ctx.task.expert_steps)
+            sev = 1.0 - 0.5 * (ctx.progress + w)
+            self.drawn.update(severity=sev, onset=ctx.step)
+            self.mark(ctx.step, ctx.step + _TAIL + 8, sev, "the robot stops and does nothing more")
         if self._stop is not None:
             out = action.copy()
             out[:3] = 0.0
@@ -207,7 +234,7 @@ class EarlyStop(FailureInjector):
 
     def confirm(self, trace: Trace) -> bool:
         still = float(trace.hand_speed[-16:].max(initial=0.0)) < 0.05  # at rest by the end
-        return bool(self.spans) and still and not bool(trace.sim_success[-1])
+        return bool(self.spans) and still and not bool(trace.sim_success.any())
 
 
 @register_injector
@@ -215,10 +242,18 @@ class EarlyStop(FailureInjector):
 class Timeout(FailureInjector):
     """The robot works so slowly that the task's fixed horizon cuts it off on its way.
 
+    The expert works at full speed until an onset drawn in
+    ``[onset_low, onset_high] * expert_steps``, then slows down. The tag spans the onset to the
+    cut. Severity: ``1 - (p + w) / 2`` at the cut, ``p`` the task progress and ``w`` the share
+    of the expert's work done (``(onset + (horizon - onset) * factor) / expert_steps``, capped
+    at 1): how much was left undone.
+
     Attributes:
-        frac_low, frac_high: xyz actions are scaled by ``f * expert_steps / horizon``, ``f``
-            drawn here: at that pace the expert would need about ``1 / f`` times the horizon,
-            so it is still working when the episode ends.
+        frac_low, frac_high: from the onset, xyz actions are scaled by
+            ``f * expert_steps / horizon``, ``f`` drawn here: at that pace the expert would
+            need about ``1 / f`` times the horizon, so it is still working when the episode
+            ends.
+        onset_low, onset_high: range of the onset, as fractions of the expert's duration.
     """
 
     name: ClassVar[str] = "timeout"
@@ -226,8 +261,10 @@ class Timeout(FailureInjector):
     description: ClassVar[str] = "The episode ends before the task is complete."
     end_on_success: ClassVar[bool] = False  # never ends early: the horizon cuts it
 
-    frac_low: float = 0.4
-    frac_high: float = 0.7
+    frac_low: float = 0.3
+    frac_high: float = 0.6
+    onset_low: float = 0.05
+    onset_high: float = 0.6
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
@@ -237,15 +274,23 @@ class Timeout(FailureInjector):
 
     def on_reset(self, ctx: RolloutContext) -> None:
         frac = float(self.rng.uniform(self.frac_low, self.frac_high))
-        self._factor = frac * ctx.task.expert_steps / ctx.horizon
-        self.mark(
-            max(0, ctx.horizon - _TAIL),
-            ctx.horizon,
-            0.8,
-            "time runs out while the robot is still working",
-        )
+        e = ctx.task.expert_steps
+        self._start = self.draw_onset(self.onset_low * e, self.onset_high * e)
+        self._factor = frac * (1.0 - self._start / e) * e / ctx.horizon
+        self.drawn["factor"] = self._factor
+        what = "the robot slows down and time runs out while it is still working"
+        self.mark(self._start, ctx.horizon, 0.5, what)
+
+    def after_step(self, ctx: RolloutContext) -> None:
+        if ctx.step >= ctx.horizon and self.spans:
+            e, h = ctx.task.expert_steps, ctx.horizon
+            w = min(1.0, (self._start + (h - self._start) * self._factor) / e)
+            self.spans[0].severity = float(np.clip(1.0 - 0.5 * (ctx.progress + w), 0.0, 1.0))
+            self.drawn["severity"] = self.spans[0].severity
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
+        if ctx.step < self._start:
+            return action
         action = action.copy()
         action[:3] = np.clip(action[:3], -1.0, 1.0) * self._factor
         return action

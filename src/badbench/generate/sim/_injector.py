@@ -34,6 +34,16 @@ GOOD = "good"
 """The mode name of clean episodes (the scripted expert, lightly perturbed)."""
 
 
+def lerp(low: float, high: float, u: float) -> float:
+    """``low + (high - low) * u``: the parameter a severity ``u`` in [0, 1] sets."""
+    return float(low + (high - low) * u)
+
+
+def hold_still(ctx: RolloutContext) -> None:
+    """Bring the mocap target back to the hand, so that a zero action really holds still."""
+    ctx.env.data.mocap_pos[:] = ctx.env.data.body("hand").xpos
+
+
 @dataclass
 class Span:
     """One injected failure over control steps ``[start, end]`` (inclusive, 80 Hz)."""
@@ -66,10 +76,26 @@ class FailureInjector:
     seed: int = 0
     rng: np.random.Generator = field(init=False, repr=False)
     spans: list[Span] = field(init=False, repr=False)
+    drawn: dict[str, float] = field(init=False, repr=False)
+    """What this episode drew (``severity`` in [0, 1], ``onset`` step, the parameter the
+    severity sets): recorded with the parameters."""
 
     def __post_init__(self) -> None:
         self.rng = np.random.default_rng(self.seed)
         self.spans = []
+        self.drawn = {}
+
+    def draw_severity(self) -> float:
+        """Draw this episode's severity ``u`` in [0, 1] (uniform) and record it."""
+        u = float(self.rng.uniform())
+        self.drawn["severity"] = u
+        return u
+
+    def draw_onset(self, low: float, high: float) -> int:
+        """Draw the onset step uniformly in ``[low, high]`` (control steps) and record it."""
+        onset = int(self.rng.integers(int(low), max(int(low), int(high)) + 1))
+        self.drawn["onset"] = onset
+        return onset
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
@@ -81,6 +107,8 @@ class FailureInjector:
         out: dict[str, Any] = {}
         for k, v in self.__dict__.items():
             if k in ("rng", "spans", "registry_name", "registry_options") or k.startswith("_"):
+                continue
+            if k == "drawn" and not v:  # nothing drawn (``good``): nothing to record
                 continue
             out[k] = v.tolist() if isinstance(v, np.ndarray) else v
         return out
@@ -165,8 +193,13 @@ def make_injector(name: str, seed: int = 0, **params: Any) -> FailureInjector:
 
 
 def modes_for(task: SimTask) -> list[str]:
-    """The modes that apply to ``task``, in :func:`injector_names` order."""
-    return [n for n in injector_names() if injector_class(n).applies(task)]
+    """The modes that apply to ``task`` (less its ``skip_modes``), in :func:`injector_names`
+    order."""
+    return [
+        n
+        for n in injector_names()
+        if injector_class(n).applies(task) and n not in task.skip_modes
+    ]
 
 
 @register_injector

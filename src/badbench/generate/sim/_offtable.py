@@ -58,7 +58,8 @@ class PushOff(FailureInjector):
         carry_z: height (m) the puck is carried at (above the 12 cm retaining wall).
         edge_x: the hand carries the puck toward |x| = this (m), to the left or right (drawn),
             and lets go once the puck is past the side wall (table edge: |x| = 0.7).
-        fall_steps: control steps the episode goes on after the puck has fallen.
+        fall_steps: control steps the episode goes on after the puck has landed on the floor
+            (the span ends at the landing, so the whole fall is filmed).
     """
 
     name: ClassVar[str] = "push_off"
@@ -67,23 +68,24 @@ class PushOff(FailureInjector):
     end_on_success: ClassVar[bool] = False
 
     start_low: int = 0
-    start_high: int = 10
+    start_high: int = 30
     carry_z: float = 0.22
     edge_x: float = 0.8
-    fall_steps: int = 40
+    fall_steps: int = 16
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
         return task.env_name in PUCK_ENVS
 
     def on_reset(self, ctx: RolloutContext) -> None:
-        self._start = int(self.rng.integers(self.start_low, self.start_high + 1))
+        self._start = self.draw_onset(self.start_low, self.start_high)
         self._side = float(self.rng.choice([-1.0, 1.0]))  # over the left or the right edge
         self._sweep_y = float(self.rng.uniform(0.45, 0.6))
         self._phase = "wait"
         self._t = 0
         self._t0 = 0
         self._limits: tuple[np.ndarray, ...] | None = None
+        self._z_prev = 1.0
 
     def _widen(self, ctx: RolloutContext) -> None:
         env = ctx.env
@@ -150,7 +152,7 @@ class PushOff(FailureInjector):
             nxt = "sweep"
         elif self._phase == "sweep" and (abs(obj[0]) > TABLE_EDGE_X + 0.04 or dt > 90):
             nxt = "fall"
-        elif self._phase == "fall" and (obj[2] < TABLE_TOP_Z - 2 * OFF_TABLE_DROP or dt > 40):
+        elif self._phase == "fall" and (self._landed(obj) or dt > 80):
             self._phase = "done"
             self._restore(ctx)
             fell = float(obj[2]) < TABLE_TOP_Z - OFF_TABLE_DROP
@@ -159,6 +161,13 @@ class PushOff(FailureInjector):
             ctx.end_in(self.fall_steps)
         if nxt is not None:
             self._phase, self._t = nxt, ctx.step
+
+    def _landed(self, obj: np.ndarray) -> bool:
+        """The object lies still on the floor (below the table, no longer falling)."""
+        z = float(obj[2])
+        landed = z < TABLE_TOP_Z - 0.3 and abs(z - self._z_prev) < 0.002
+        self._z_prev = z
+        return landed
 
     def confirm(self, trace: Trace) -> bool:
         from badbench.generate.sim._oracle import oracle_success

@@ -181,9 +181,33 @@ def goal_distance(task: SimTask, env: Any, info: dict) -> float:
         return float(max(0.0, env._get_pos_objects()[0] - env._target_pos[0]))
     if task.distance == "nail":
         return float(0.09 - env.data.joint("NailSlideJoint").qpos[0])
+    if task.distance == "objects":
+        return float(np.linalg.norm(env._get_pos_objects()[:3] - env._target_pos))
     if task.distance == "container":
         return float(np.linalg.norm(env._get_pos_objects()[3:6] - env._target_pos))
     raise ValueError(f"unknown distance kind '{task.distance}'")
+
+
+def set_start_ranges(env: Any, task: SimTask, family_seed: int) -> None:
+    """Set what the next reset draws from, for the seed family ``family_seed``.
+
+    The object and goal start come from Meta-World's ``_random_reset_space`` (the task's own
+    ``reset_low``/``reset_high`` where set), drawn with the environment's seeded generator; the
+    hand starts at Meta-World's ``hand_init_pos`` plus an offset drawn here in
+    ``+/- task.hand_spread``. Both depend only on the task and ``family_seed``, so every mode of
+    a family starts from the same state.
+    """
+    from gymnasium.spaces import Box
+
+    if not hasattr(env, "_badbench_default_start"):
+        env._badbench_default_start = (env._random_reset_space, np.array(env.hand_init_pos))
+    space, hand0 = env._badbench_default_start
+    if task.reset_low:
+        space = Box(np.array(task.reset_low), np.array(task.reset_high), dtype=np.float64)
+    env._random_reset_space = space
+    spread = np.asarray(task.hand_spread, np.float64)
+    offset = np.random.default_rng([family_seed, 13]).uniform(-spread, spread)
+    env.hand_init_pos = hand0 + offset
 
 
 def _redraw_goal(env: Any, task: SimTask, family_seed: int) -> np.ndarray:
@@ -212,6 +236,7 @@ def rollout(
     ``style`` (default: the plain expert)."""
     mujoco, _ = import_sim()
     restore_limits(env)
+    set_start_ranges(env, task, family_seed)
     env.seed(int(family_seed))
     env.reset()
     horizon = -(-task.horizon // stride) * stride  # the last step is a recorded frame

@@ -4,9 +4,8 @@
   On ``pick-place-low-v3`` (goals 6-8 cm above the table) the drag ends inside Meta-World's 7 cm
   success sphere: the simulator's own flag says success, the oracle does not (never carried).
   On ``pick-place-v3`` (goals 12-25 cm up) it only looks done from above.
-* ``partial_completion`` (drawers, doors, windows, faucets, pushes): the expert stops the moment
-  Meta-World's flag turns on, leaving the end state at the edge of the threshold, outside the
-  oracle's tighter radius.
+* ``partial_completion`` (drawers, doors, windows, faucets, pushes): the expert stops visibly
+  short (task progress 0.4-0.8) and holds still as if done.
 * ``wrong_strategy`` (hammer): the nail is driven in by pushing it with the gripper, no hammer.
 """
 
@@ -18,8 +17,8 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from badbench.data.taxonomy import FailureCategory
-from badbench.generate.sim._injector import FailureInjector, register_injector
-from badbench.generate.sim._oracle import oracle_success
+from badbench.generate.sim._injector import FailureInjector, hold_still, register_injector
+from badbench.generate.sim._oracle import oracle_success, task_progress
 
 if TYPE_CHECKING:
     from badbench.generate.sim._rollout import RolloutContext, Trace
@@ -106,23 +105,24 @@ class PushInsteadOfPick(FailureInjector):
 @register_injector
 @dataclass
 class PartialCompletion(FailureInjector):
-    """The expert stops just short of Meta-World's threshold and holds still.
+    """The expert stops visibly short of the goal and holds still, as if done.
 
-    It stops ``coast`` (per task, times a factor drawn in ``[low, high]``) before the simulator's
-    radius ``R``, so that what the object still slides carries it just inside ``R`` but not
-    into the oracle's tighter radius; the engine retries another draw when it does not.
+    It stops once task progress reaches a target ``p`` drawn in ``[low, high]`` (less the
+    task's ``coast``, what the object still slides), so the end state is clearly short of the
+    goal (a drawer 40-80 % open, an object several centimetres off), and holds still. Severity:
+    how far short, ``clip((0.9 - p_end) / 0.5, 0, 1)`` of the final progress ``p_end``.
 
     Attributes:
-        low, high: range of the factor on the task's ``coast``.
+        low, high: range of the progress at which the task is left.
     """
 
     name: ClassVar[str] = "partial_completion"
     category: ClassVar[FailureCategory] = FailureCategory.SHORTCUT
-    description: ClassVar[str] = "The task is stopped at the edge of the success threshold."
+    description: ClassVar[str] = "The task is left visibly short of done."
     end_on_success: ClassVar[bool] = False  # let the object come to rest (it ends itself)
 
-    low: float = 0.8
-    high: float = 1.2
+    low: float = 0.4
+    high: float = 0.8
 
     @classmethod
     def applies(cls, task: SimTask) -> bool:
@@ -130,12 +130,16 @@ class PartialCompletion(FailureInjector):
 
     def on_reset(self, ctx: RolloutContext) -> None:
         t = ctx.task
-        self._stop_at = t.radius + t.coast * float(self.rng.uniform(self.low, self.high))
+        self._target = float(self.rng.uniform(self.low, self.high))
+        slide = t.coast / max(ctx.distance0 - t.oracle_radius, 1e-3)
+        self._stop_at = max(0.05, self._target - slide)
+        self.drawn["target"] = self._target
         self._stop: int | None = None
 
     def before_action(self, ctx: RolloutContext, action: np.ndarray) -> np.ndarray:
-        if self._stop is None and ctx.distance <= self._stop_at:
+        if self._stop is None and ctx.progress >= self._stop_at:
             self._stop = ctx.step
+            hold_still(ctx)
             ctx.end_in(48)
         if self._stop is not None:
             out = action.copy()
@@ -145,10 +149,18 @@ class PartialCompletion(FailureInjector):
 
     def after_step(self, ctx: RolloutContext) -> None:
         if self._stop is not None and not self.spans:
-            self.mark(self._stop, ctx.step + 48, 0.6, "the task is left at the edge of success")
+            self.mark(self._stop, ctx.step + 48, 0.5, "the task is left short of done")
+        if self.spans and ctx.end_at is not None and ctx.step >= ctx.end_at:
+            sev = float(np.clip((0.9 - ctx.progress) / 0.5, 0.0, 1.0))
+            self.spans[0].severity = sev
+            self.drawn.update(severity=sev, onset=self.spans[0].start)
 
     def confirm(self, trace: Trace) -> bool:
-        return bool(self.spans) and bool(trace.sim_success[-1]) and not oracle_success(trace)
+        if not self.spans:
+            return False
+        p_end = float(task_progress(trace)[-1])
+        still = float(trace.hand_speed[-16:].max(initial=0.0)) < 0.05
+        return 0.3 <= p_end <= 0.9 and still and not oracle_success(trace)
 
 
 @register_injector

@@ -31,17 +31,26 @@ class SimTask:
         oracle_radius: the oracle's stricter radius for a real success.
         distance: how the goal distance is read: ``"info"`` (Meta-World's ``obj_to_target``),
             ``"door_x"`` (handle x offset), ``"nail"`` (0.09 minus nail depth), ``"container"``
-            (stick-push container to goal).
+            (stick-push container to goal), ``"objects"`` (the first object position to the
+            target, for tasks whose ``obj_to_target`` Meta-World leaves at 0, e.g. assembly).
         grasp: the expert grasps and carries an object (grasp modes apply).
         goal_in_obs: the expert steers by the goal in the observation (``wrong_goal`` applies).
         carry_height: for pick tasks, how high (m) above its start the object must be lifted
             for the oracle to count it as carried; 0 disables the check.
         goal_z: if set, pick-place goal heights are redrawn in this range (m) per seed family.
+        reset_low, reset_high: if set, the box Meta-World draws the object and goal start from
+            (its ``_random_reset_space``, same layout), widened where Meta-World's own is tiny
+            and the expert still solves the task over the whole box; empty keeps Meta-World's.
+        hand_spread: the hand starts at Meta-World's ``hand_init_pos`` plus an offset drawn per
+            seed family in ``+/- hand_spread`` (m, x y z).
         shortcut: which shortcut mode the task supports.
         expert_steps: the scripted expert's usual steps to success (paces early stop/timeout).
         coast: how far (m) the object keeps going once the expert stops pushing it; the
             ``partial_completion`` shortcut stops that much before Meta-World's radius.
         mode_params: injector parameters tuned for this task, by mode name.
+        skip_modes: modes left out of ``--modes all`` for this task although they apply,
+            because calibration found them unconfirmable here (e.g. ``jitter`` where the
+            expert's own path already turns sharply at every frame).
         env: the Meta-World environment, when the task is a badbench variant of one (e.g.
             ``pick-place-low-v3``: pick-place with goals 6-8 cm above the table, where a drag
             along the table fools Meta-World's success test); empty means ``name``.
@@ -58,10 +67,14 @@ class SimTask:
     goal_in_obs: bool = False
     carry_height: float = 0.0
     goal_z: tuple[float, float] | None = None
+    reset_low: tuple[float, ...] = ()
+    reset_high: tuple[float, ...] = ()
+    hand_spread: tuple[float, float, float] = (0.1, 0.05, 0.05)
     shortcut: str = "partial_completion"
     expert_steps: int = 80
     coast: float = 0.0
     env: str = ""
+    skip_modes: tuple[str, ...] = ()
     mode_params: dict[str, dict[str, Any]] = field(default_factory=dict, hash=False)
 
     @property
@@ -93,7 +106,7 @@ SIM_TASKS: dict[str, SimTask] = {
             goal_z=(0.12, 0.25),
             shortcut="push_instead_of_pick",
             expert_steps=56,
-            mode_params={"slow": {"factor": 0.6}},  # the slowed expert fits the horizon
+            mode_params={"slow": {"low": 0.55}},  # the slowed expert fits the horizon
         ),
         SimTask(
             "pick-place-low-v3",
@@ -163,6 +176,7 @@ SIM_TASKS: dict[str, SimTask] = {
             radius=0.05,
             oracle_radius=0.045,
             expert_steps=85,
+            shortcut="none",  # the window/drawer slides on past any stop
             coast=0.05,
         ),
         SimTask(
@@ -175,6 +189,7 @@ SIM_TASKS: dict[str, SimTask] = {
             distance="door_x",
             expert_steps=80,
             coast=0.03,
+            skip_modes=("jitter",),
         ),
         SimTask(
             "faucet-open-v3",
@@ -185,6 +200,7 @@ SIM_TASKS: dict[str, SimTask] = {
             oracle_radius=0.05,
             expert_steps=60,
             coast=0.06,
+            skip_modes=("jitter",),
         ),
         SimTask(
             "hammer-v3",
@@ -198,6 +214,7 @@ SIM_TASKS: dict[str, SimTask] = {
             carry_height=0.02,
             shortcut="wrong_strategy",
             expert_steps=70,
+            skip_modes=("drop",),
         ),
         SimTask(
             "stick-push-v3",
@@ -210,11 +227,67 @@ SIM_TASKS: dict[str, SimTask] = {
             grasp=True,
             expert_steps=72,
             shortcut="wrong_strategy",
-            mode_params={"slow": {"factor": 0.72}},  # slower, the stick is knocked away
+            mode_params={"slow": {"low": 0.66, "high": 0.75}},  # slower, the stick is knocked away
+        ),
+        SimTask(
+            "coffee-pull-v3",
+            _PU,
+            "Pull the mug out from under the coffee machine.",
+            horizon=200,
+            radius=0.07,
+            oracle_radius=0.04,
+            goal_in_obs=True,
+            expert_steps=80,
+            coast=0.02,
+            skip_modes=("fast_motion",),
+        ),
+        SimTask(
+            "handle-pull-v3",
+            _PU,
+            "Pull the handle up.",
+            horizon=240,
+            radius=0.04,
+            oracle_radius=0.035,
+            expert_steps=112,
+            coast=0.005,
+            skip_modes=("jitter",),
+        ),
+        SimTask(
+            "faucet-close-v3",
+            _OC,
+            "Turn the faucet off.",
+            horizon=160,
+            radius=0.07,
+            oracle_radius=0.045,
+            expert_steps=66,
+            coast=0.04,
+            skip_modes=("jitter",),
+        ),
+        SimTask(
+            "drawer-close-v3",
+            _OC,
+            "Close the drawer.",
+            horizon=200,
+            radius=0.055,
+            oracle_radius=0.053,
+            expert_steps=80,
+            shortcut="none",  # the window/drawer slides on past any stop
+            coast=0.01,
+        ),
+        SimTask(
+            "window-close-v3",
+            _OC,
+            "Slide the window closed.",
+            horizon=240,
+            radius=0.05,
+            oracle_radius=0.03,
+            expert_steps=85,
+            shortcut="none",  # the window/drawer slides on past any stop
+            coast=0.03,
         ),
     ]
 }
-"""The supported tasks, by Meta-World name (11 tasks, 4 categories)."""
+"""The supported tasks, by Meta-World name (16 tasks, 4 categories)."""
 
 DEFAULT_TASKS: tuple[str, ...] = tuple(SIM_TASKS)
 

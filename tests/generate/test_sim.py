@@ -128,7 +128,8 @@ def test_signature(task: str, mode: str, index: int) -> None:
     if mode == "good":
         assert ep.outcome.success and not ep.tags and sim_ok
         return
-    assert [t.mode for t in ep.tags] == [mode]
+    # the injected tag, plus any side effect the detectors measured (tagged as detected)
+    assert [t.mode for t in ep.tags if "(detected:" not in t.description] == [mode]
     a, b = _span(ep, mode)
     if mode == "collision":  # the tag starts at or before the strike, and none outside it
         assert force[a : b + 1].max() > 50.0

@@ -38,11 +38,11 @@ def test_labels_fixed_length_and_reward_ends_at_score(suite: Path) -> None:
         assert meta.length == SIM_TASKS[meta.task].horizon // stride + 1
         lengths.setdefault(meta.context_id, set()).add(meta.length)
         assert len(dense) == meta.length
-        assert abs(float(dense[-1]) - outcome.progress) <= 1e-6, eid
+        assert abs(float(dense[-1]) - outcome.score) <= 1e-6, eid
         if tags or not outcome.success:  # every bad episode scores below the FPR threshold
-            assert outcome.progress < 0.95, eid
+            assert outcome.score < 0.95, eid
         else:
-            assert outcome.progress == 1.0 and float(dense[-1]) == 1.0
+            assert outcome.score == 1.0 and float(dense[-1]) == 1.0
         for tag in tags:  # spans stay inside the episode
             assert 0 <= tag.start_frame <= tag.end_frame < meta.length
     assert all(len(v) == 1 for v in lengths.values()), lengths

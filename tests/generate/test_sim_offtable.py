@@ -43,7 +43,9 @@ CASES = [("push-v3", "push_off"), ("pick-place-v3", "push_off"), ("coffee-push-v
 def test_offtable_signature(task: str, mode: str, index: int) -> None:
     ep = _job(task, mode, index)
     assert ep is not None, f"{task}/{mode} could not be confirmed"
-    assert [t.mode for t in ep.tags] == [mode] and ep.tags[0].category == "unsafe"
+    # the injected tag, plus any side effect the detectors measured (tagged as detected)
+    injected = [t for t in ep.tags if "(detected:" not in t.description]
+    assert [t.mode for t in injected] == [mode] and ep.tags[0].category == "unsafe"
     tag = ep.tags[0]
     stride = ep.meta.generator["stride"]
     a, b = tag.start_frame * stride, tag.end_frame * stride

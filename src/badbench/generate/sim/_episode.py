@@ -31,6 +31,11 @@ score as separate labels, the rater panel); stored with a dataset's settings, so
 never mixes episodes of two engine versions (``meta/badbench/sim.json``)."""
 
 
+MIN_SEVERITY = 0.25
+"""Floor of a stored tag's severity: under the rubric every tag then costs at least 0.0625
+(poor execution, weight 0.25), so every bad episode scores below the 0.95 success threshold."""
+
+
 def episode_id(task: str, mode: str, index: int) -> str:
     """Deterministic id, e.g. ``"pick-place-v3/drop/s0003"`` (same as ``SimJob.episode_id``)."""
     return f"{task}/{mode}/s{index:04d}"
@@ -54,7 +59,7 @@ def _tags(
                 mode=span.mode,
                 start_frame=start,
                 end_frame=max(start, end),
-                severity=span.severity,
+                severity=max(float(span.severity), MIN_SEVERITY),
                 description=span.description,
                 visibility=views[k] if views is not None else {},
             )

@@ -35,6 +35,10 @@ PRESETTLE_STEPS = 10
 """Unrecorded idle control steps after reset, so that objects spawned into the table (e.g. the
 hammer) have settled when the episode starts."""
 
+REST_CLEAR = 0.1
+"""A hand closer than this (m) to an object at the natural end holds still (it may be hooked in a
+handle: rising or going home would drag the object back)."""
+
 SETTLE_STEPS = 24
 """Control steps kept after the simulator's success flag first turns on (0.3 s)."""
 
@@ -324,7 +328,9 @@ def rollout(
             if ctx.end_at is not None and ctx.step >= ctx.end_at:
                 end_step, hold = ctx.step, ctx.hand.copy()
                 rest = [hold]
-                if not ctx.grasp:  # a free hand may rise or go home (the style)
+                objs = _objects(ctx.obs, env.data.xpos[free])
+                clear = float(np.min(np.linalg.norm(objs - ctx.hand, axis=1)))
+                if not ctx.grasp and clear > REST_CLEAR:  # a free hand may rise or go home
                     rest = ctx.style.rest_path(hold, obs_l[0][:3])
 
     obs_a = np.asarray(obs_l)

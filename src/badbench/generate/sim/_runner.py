@@ -39,7 +39,7 @@ from badbench.generate.sim._tasks import DEFAULT_TASKS, sim_task
 VIDEO_PRESET = "veryfast"
 """x264 preset of the written videos (small frames: quality is the same, encoding 2x cheaper)."""
 
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 6
 """Injector seeds tried per episode before it is left out."""
 
 @dataclass(frozen=True)

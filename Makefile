@@ -3,12 +3,15 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The CPU build of torch (a plain `torch` requirement would pull a multi-GB CUDA build).
+TORCH ?= torch==2.13.0
 export MUJOCO_GL ?= egl
 
 .PHONY: install demo test lint
 $(BIN)/badbench: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e '.[all]'
 	touch $@
 

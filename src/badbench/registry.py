@@ -423,7 +423,7 @@ SUITES: Registry[Any] = Registry("suite", group=ENTRY_POINT_GROUPS["suite"])
 """Benchmark suites: what to generate or load and evaluate, by versioned name."""
 
 SUITES.register_lazy(
-    "demo-v3",  # the version is badbench.demo.DEMO_VERSION (a test keeps the two equal)
+    "demo-v4",  # the version is badbench.demo.DEMO_VERSION (a test keeps the two equal)
     "badbench.demo:DemoConfig",
     description="badbench demo's Meta-World suite: 4 tasks, every sim mode, oracle labels",
     extra="sim",

@@ -68,19 +68,20 @@ def test_frames_from_saved_states_match_live_rendering() -> None:
     from badbench.generate.sim._rollout import render_trace
 
     task = sim.sim_task("drawer-open-v3")
-    env = make_env(task.env_name, width=32, height=24, camera="corner", render=True)
+    env = make_env(task.env_name, width=32, height=24, cameras=["corner"], render=True)
     try:
         policy = ENV_POLICY_MAP[task.env_name]()
         trace = sim.rollout(
             env, policy, task, sim.make_injector("good", seed=1), family_seed=1, stride=4
         )
         frames = render_trace(env, trace)
+        frames = frames["corner"]
         assert frames.shape == (len(trace.frame_steps), 24, 32, 3) and frames.dtype == np.uint8
         again = sim.rollout(
             env, policy, task, sim.make_injector("good", seed=1), family_seed=1, stride=4
         )
         assert np.array_equal(trace.obs, again.obs)  # the rollout is deterministic
-        assert np.array_equal(render_frame(env), frames[-1])  # live == replayed
+        assert np.array_equal(render_frame(env)["corner"], frames[-1])  # live == replayed
         assert frames[0].std() > 10  # a real image, not a blank buffer
     finally:
         close_env(env)
@@ -91,7 +92,7 @@ def test_unknown_camera_is_a_validation_error() -> None:
     from badbench.generate.sim._mujoco import make_env
 
     with pytest.raises(ValidationError, match="corner"):
-        make_env("drawer-open-v3", width=16, height=16, camera="nope", render=True)
+        make_env("drawer-open-v3", width=16, height=16, cameras=["nope"], render=True)
 
 
 @pytest.mark.sim

@@ -12,7 +12,7 @@ def _job(task: str, mode: str, index: int):
     from badbench.generate.sim import SimJob, run_job
 
     job = SimJob(
-        task, mode, index, seed=0, fps=20, width=32, height=32, camera="corner", render=False
+        task, mode, index, seed=0, fps=20, width=32, height=32, cameras=("corner",), render=False
     )
     return run_job(job)[1]
 

@@ -21,7 +21,7 @@ def _starts(task_name: str, families: list[int]) -> np.ndarray:
     from badbench.generate.sim._rollout import set_start_ranges
 
     task = SIM_TASKS[task_name]
-    env = make_env(task.env_name, width=32, height=32, camera="corner", render=False)
+    env = make_env(task.env_name, width=32, height=32, cameras=("scene",), render=False)
     out = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -75,7 +75,7 @@ def test_onset_and_severity_spread(task: str, modes: list[str]) -> None:
         onsets, severities = [], []
         for index in range(6):
             job = SimJob(task, mode, index, seed=SEED, fps=20, width=32, height=32,
-                         camera="corner", render=False)
+                         cameras=("scene",), render=False)
             ep = run_job(job)[1]
             if ep is None:
                 continue

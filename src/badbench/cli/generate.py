@@ -36,8 +36,16 @@ def sim(
     fps: Annotated[
         float, typer.Option(min=1.0, max=80.0, help="Record rate; control is 80 Hz.")
     ] = 20.0,
-    resolution: Annotated[int, typer.Option(min=16, help="Square frame size in pixels.")] = 128,
-    camera: Annotated[str, typer.Option(help="Meta-World camera name.")] = "corner",
+    resolution: Annotated[int, typer.Option(min=16, help="Square frame size in pixels.")] = 224,
+    camera: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--camera",
+            help="Stored camera (repeat, or a comma list): scene, wrist, or a Meta-World camera "
+            "(corner, corner2, corner3, corner4, topview, behindGripper, gripperPOV). "
+            "Default: scene,wrist.",
+        ),
+    ] = None,
     temperature: Annotated[
         float, typer.Option(help="Noisy Bradley-Terry rater temperature (<= 0: none).")
     ] = 0.1,
@@ -48,7 +56,7 @@ def sim(
     """Roll out Meta-World experts with injected failures and write a labelled dataset.
 
     Every option is checked before anything is written. An existing --out is resumed only if it
-    was generated with the same settings (seed, fps, resolution, camera, temperature, engine
+    was generated with the same settings (seed, fps, resolution, cameras, temperature, engine
     version); otherwise the command names what differs and stops (--overwrite replaces it).
     """
     from rich.progress import (
@@ -60,6 +68,7 @@ def sim(
     )
 
     from badbench.generate.sim import DEFAULT_TASKS, generate_sim
+    from badbench.generate.sim._cameras import DEFAULT_CAMERAS
 
     task_list = (
         list(DEFAULT_TASKS)
@@ -93,7 +102,7 @@ def sim(
             seed=seed,
             fps=fps,
             resolution=resolution,
-            camera=camera,
+            cameras=",".join(camera) if camera else DEFAULT_CAMERAS,
             preference_temperature=temperature if temperature > 0 else None,
             overwrite=overwrite,
             progress=tick,

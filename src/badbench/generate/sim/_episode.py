@@ -25,9 +25,9 @@ from badbench.generate.sim._rollout import Trace
 ENGINE = "badbench.sim/metaworld-v3"
 """The generator name recorded in every episode's metadata."""
 
-ENGINE_VERSION = 2
+ENGINE_VERSION = 3
 """Bumped when rollouts or labels change (2: detected events as tags, rubric v2, task progress and
-score as separate labels, the rater panel); stored with a dataset's settings, so that a resumed run
+score as separate labels, the rater panel; 3: scene and wrist cameras, tags in view); stored with a dataset's settings, so that a resumed run
 never mixes episodes of two engine versions (``meta/badbench/sim.json``)."""
 
 
@@ -74,12 +74,14 @@ def build_episode(
     index: int,
     family_seed: int,
     fps: float,
-    camera: str,
     attempt: int,
     settings: dict[str, Any],
     views: Sequence[dict[str, TagView]] | None = None,
 ) -> Episode:
     """Assemble the episode: frames, record-rate state/action, labels and full-rate extras.
+
+    Every camera of ``trace.frames`` is stored as ``observation.images.<name>``; ``settings``
+    (resolution, cameras, their placement, seed) go into the generator record.
 
     ``trace.spans`` are the episode's final spans (the injector's, merged with the detected
     events); ``views`` gives each span's per-camera visibility, in the same order.
@@ -93,9 +95,7 @@ def build_episode(
     success = oracle_success(trace)
     score = rubric_score(success, float(progress[-1]), tags)
     act_idx = np.minimum(steps, trace.n_steps - 1)
-    frames = {}
-    if trace.frames is not None:
-        frames[f"observation.images.{camera}"] = trace.frames
+    frames = {f"observation.images.{name}": f for name, f in (trace.frames or {}).items()}
     meta = EpisodeMeta(
         episode_id=episode_id(task.name, injector.name, index),
         instruction=task.instruction,

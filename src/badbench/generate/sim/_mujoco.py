@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,15 +142,17 @@ class ContactProbe:
         return peaks[0], peaks[1], left and right
 
 
-def make_env(task: str, *, width: int, height: int, camera: str, render: bool) -> Any:
+def make_env(
+    task: str, *, width: int, height: int, cameras: Sequence[str], render: bool
+) -> Any:
     """Build a seeded-reset Meta-World v3 environment with the goal visible in observations.
 
-    With ``render``, a :class:`~badbench.generate.sim._render.FrameRenderer` for ``camera`` is
-    attached (shadows and multisampling off: about 7x faster at small sizes, visually
-    near-identical at 128x128). Free it with :func:`close_env`.
+    With ``render``, a :class:`~badbench.generate.sim._render.FrameRenderer` for ``cameras``
+    (see :mod:`._cameras`) is attached (shadows and multisampling off: about 7x faster at small
+    sizes, visually near-identical). Free it with :func:`close_env`.
 
     Raises:
-        ValidationError: ``camera`` is not a camera of the task's model.
+        ValidationError: a camera name that is neither badbench's nor the model's.
     """
     _, _ = import_sim()
     from metaworld.env_dict import ALL_V3_ENVIRONMENTS
@@ -171,7 +174,9 @@ def make_env(task: str, *, width: int, height: int, camera: str, render: bool) -
     env.max_path_length = 10**9  # the engine enforces its own horizon
     env.model.vis.quality.shadowsize = 0
     env.model.vis.quality.offsamples = 0
-    env._badbench_renderer = FrameRenderer(env.model, width, height, camera) if render else None
+    env._badbench_renderer = (
+        FrameRenderer(env.model, env.data, width, height, cameras) if render else None
+    )
     env._badbench_default_limits = (
         env.hand_low.copy(),
         env.mocap_low.copy(),
@@ -196,11 +201,27 @@ def lower_hand_floor(env: Any, z: float = LOW_HAND_Z) -> None:
     env.mocap_low[2] = min(env.mocap_low[2], z)
 
 
-def render_frame(env: Any) -> np.ndarray:
-    """Render the current state with the attached renderer; (H, W, 3) uint8, upright."""
-    if env._badbench_renderer is None:
+def renderer(env: Any) -> Any:
+    """The environment's :class:`~badbench.generate.sim._render.FrameRenderer`."""
+    if getattr(env, "_badbench_renderer", None) is None:
         raise ValueError("this environment was built with render=False")
-    return env._badbench_renderer.render(env.data)
+    return env._badbench_renderer
+
+
+def place_cameras(env: Any, obs0: np.ndarray | None = None) -> None:
+    """Place the stored cameras for an episode starting at ``obs0`` (default: the current obs)."""
+    renderer(env).place(env.data, env._get_obs() if obs0 is None else obs0)
+
+
+def camera_placement(env: Any) -> dict[str, Any]:
+    """Where each stored camera is for the current episode (a JSON record, see
+    :meth:`~badbench.generate.sim._cameras.ViewCamera.describe`)."""
+    return {v.name: v.describe() for v in renderer(env).views}
+
+
+def render_frame(env: Any) -> dict[str, np.ndarray]:
+    """Render the current state from every stored camera; ``name -> (H, W, 3)`` uint8, upright."""
+    return renderer(env).render(env.data)
 
 
 def close_env(env: Any) -> None:

@@ -27,7 +27,13 @@ from typing import Any
 import numpy as np
 
 from badbench.generate.sim._injector import FailureInjector
-from badbench.generate.sim._mujoco import ContactProbe, import_sim, render_frame, restore_limits
+from badbench.generate.sim._mujoco import (
+    ContactProbe,
+    import_sim,
+    place_cameras,
+    render_frame,
+    restore_limits,
+)
 from badbench.generate.sim._style import Style
 from badbench.generate.sim._tasks import SimTask
 
@@ -48,7 +54,7 @@ class Trace:
     """Everything recorded during a rollout. Arrays indexed by control step ``0..n``.
 
     Step 0 is the state after reset; ``action[t]`` leads from step ``t`` to ``t + 1`` (so it has
-    ``n`` rows). ``frames[i]`` shows step ``i * stride``.
+    ``n`` rows). ``frames[camera][i]`` shows step ``i * stride``.
     """
 
     task: SimTask
@@ -63,7 +69,7 @@ class Trace:
     contact_force: np.ndarray
     object_force: np.ndarray
     grasp: np.ndarray
-    frames: np.ndarray | None
+    frames: dict[str, np.ndarray] | None
     states: np.ndarray | None = None
     spans: list = field(default_factory=list)
     style: Style = field(default_factory=lambda: Style())
@@ -376,15 +382,21 @@ def free_bodies(model: Any) -> np.ndarray:
     return np.asarray(sorted(set(free)), dtype=np.int64)
 
 
-def render_trace(env: Any, trace: Trace) -> np.ndarray:
-    """Draw the kept frames of ``trace`` from its saved states; returns (T, H, W, 3) uint8."""
+def render_trace(env: Any, trace: Trace) -> dict[str, np.ndarray]:
+    """Draw the kept frames of ``trace`` from its saved states, from every stored camera.
+
+    The cameras are placed for the trace's first observation (see
+    :mod:`~badbench.generate.sim._cameras`); returns ``camera -> (T, H, W, 3)`` uint8.
+    """
     mujoco, _ = import_sim()
     if trace.states is None:
         raise ValueError("the trace kept no states; run rollout(..., keep_states=True)")
+    place_cameras(env, trace.obs[0])
     spec = mujoco.mjtState.mjSTATE_FULLPHYSICS
-    frames = []
+    frames: dict[str, list[np.ndarray]] = {}
     for state in trace.states:
         mujoco.mj_setState(env.model, env.data, state, spec)
         mujoco.mj_forward(env.model, env.data)
-        frames.append(render_frame(env))
-    return np.asarray(frames, np.uint8)
+        for name, frame in render_frame(env).items():
+            frames.setdefault(name, []).append(frame)
+    return {name: np.asarray(f, np.uint8) for name, f in frames.items()}

@@ -28,7 +28,9 @@ from typing import Any
 
 import numpy as np
 
+from badbench.data.schema import TagView
 from badbench.errors import DataError, ValidationError
+from badbench.generate.sim._cameras import DEFAULT_CAMERAS, check_cameras
 from badbench.generate.sim._episode import ENGINE, ENGINE_VERSION
 from badbench.generate.sim._injector import injector_class, make_injector, modes_for
 from badbench.generate.sim._pool import EXIT_UNGUARDED, imap_jobs, starting_worker
@@ -53,7 +55,8 @@ class SimJob:
         seed: the run's base seed.
         fps: requested record rate; frames are kept every ``round(80 / fps)`` control steps.
         width, height: frame size in pixels.
-        camera: Meta-World camera name.
+        cameras: the stored cameras (see :mod:`._cameras`: ``scene``, ``wrist`` or Meta-World
+            camera names).
         render: draw frames (False: physics and labels only, for tests and checks).
     """
 
@@ -64,7 +67,7 @@ class SimJob:
     fps: float
     width: int
     height: int
-    camera: str
+    cameras: tuple[str, ...] = DEFAULT_CAMERAS
     render: bool = True
 
     @property
@@ -108,6 +111,24 @@ class SimSummary:
 _ENVS: dict[tuple, Any] = {}
 
 
+def tag_views(env: Any, trace: Any) -> list[dict[str, TagView]]:
+    """What each stored camera shows of each of ``trace.spans``: the task's object and the hand
+    during the span (:func:`~._visibility.event_views`), keyed by the camera's feature key
+    (``observation.images.<name>``). The pixel threshold is :data:`~._visibility.MIN_PIXELS` at
+    224 x 224 and scales with the frame's area (the same share of the image at any resolution,
+    at least one pixel)."""
+    from badbench.generate.sim._visibility import HAND, MIN_PIXELS, event_views, task_bodies
+
+    bodies = (task_bodies(env)[0], HAND)
+    height, width = next(iter(trace.frames.values())).shape[1:3]
+    min_pixels = max(1, round(MIN_PIXELS * width * height / 224**2))
+    out = []
+    for span in trace.spans:
+        views = event_views(env, trace, span.start, span.end, bodies, min_pixels=min_pixels)
+        out.append({f"observation.images.{name}": v for name, v in views.items()})
+    return out
+
+
 def run_job(job: SimJob) -> tuple[SimJob, Any]:
     """Run one job in this process; returns ``(job, Episode or None)``."""
     from badbench.generate.sim._mujoco import import_sim
@@ -117,15 +138,19 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
 
     from badbench.generate.sim._episode import build_episode
     from badbench.generate.sim._events import episode_spans, upright_bodies
-    from badbench.generate.sim._mujoco import make_env
+    from badbench.generate.sim._mujoco import camera_placement, make_env
     from badbench.generate.sim._rollout import render_trace, rollout
     from badbench.generate.sim._style import Style
 
     task = sim_task(job.task)
-    key = (task.env_name, job.width, job.height, job.camera, job.render)
+    key = (task.env_name, job.width, job.height, job.cameras, job.render)
     if key not in _ENVS:
         env = make_env(
-            task.env_name, width=job.width, height=job.height, camera=job.camera, render=job.render
+            task.env_name,
+            width=job.width,
+            height=job.height,
+            cameras=job.cameras,
+            render=job.render,
         )
         _ENVS[key] = (env, ENV_POLICY_MAP[task.env_name]())
     env, policy = _ENVS[key]
@@ -150,18 +175,27 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
         trace.spans, rejected = episode_spans(trace, job.mode, upright=upright)
         if rejected:
             continue
+        settings: dict[str, Any] = {
+            "resolution": [job.width, job.height],
+            "cameras": list(job.cameras),
+            "seed": job.seed,
+        }
+        views = None
         if job.render:  # draw the frames only once the failure is confirmed
             trace.frames = render_trace(env, trace)
-        settings = {"resolution": [job.width, job.height], "camera": job.camera, "seed": job.seed}
+            settings["camera_placement"] = camera_placement(env)
+            views = tag_views(env, trace)
+            if any(not any(v.in_view for v in view.values()) for view in views):
+                continue  # a tag no stored camera shows: re-sample
         episode = build_episode(
             trace,
             inj,
             index=job.index,
             family_seed=job.family_seed,
             fps=80 / stride,
-            camera=job.camera,
             attempt=attempt,
             settings=settings,
+            views=views,
         )
         return job, episode
     return job, None
@@ -215,8 +249,8 @@ def generate_sim(
     workers: int | None = None,
     seed: int = 0,
     fps: float = 20.0,
-    resolution: int | tuple[int, int] = 128,
-    camera: str = "corner",
+    resolution: int | tuple[int, int] = 224,
+    cameras: Sequence[str] | str = DEFAULT_CAMERAS,
     preference_temperature: float | None = 0.1,
     overwrite: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
@@ -238,7 +272,11 @@ def generate_sim(
         seed: base seed; the same seed gives the same dataset for any ``workers``.
         fps: record rate (control runs at 80 Hz; frames every ``round(80 / fps)`` steps).
         resolution: frame size, an int (square) or ``(width, height)``.
-        camera: Meta-World camera name (``corner``, ``corner2``, ``corner3``, ``topview``...).
+        cameras: the stored cameras, a list or a comma-separated string: ``scene`` (placed per
+            episode to frame the task's hand, objects and goal), ``wrist`` (a close view that
+            follows the hand), or Meta-World camera names (``corner``, ``corner2``,
+            ``corner3``, ``corner4``, ``topview``, ``behindGripper``, ``gripperPOV``); each is
+            stored as ``observation.images.<name>``.
         preference_temperature: also write a noisy Bradley-Terry rater at this temperature
             (None: only the clean oracle rater).
         overwrite: replace an existing dataset at ``out`` instead of resuming it.
@@ -260,6 +298,7 @@ def generate_sim(
         # report it (one message) instead of a traceback per worker
         raise SystemExit(EXIT_UNGUARDED)
     width, height = (resolution, resolution) if isinstance(resolution, int) else resolution
+    cameras = check_cameras(cameras)
     root = Path(out)
     jobs = plan_jobs(
         tasks,
@@ -269,7 +308,7 @@ def generate_sim(
         fps=fps,
         width=width,
         height=height,
-        camera=camera,
+        cameras=cameras,
     )
     _check_options(fps=fps, width=width, height=height, temperature=preference_temperature)
     spec = VideoSpec(codec="libx264", options={"preset": VIDEO_PRESET})
@@ -280,7 +319,7 @@ def generate_sim(
         seed=seed,
         fps=rate,
         resolution=(width, height),
-        camera=camera,
+        cameras=cameras,
         preference_temperature=preference_temperature,
         video={"codec": spec.codec, **spec.options},
     )

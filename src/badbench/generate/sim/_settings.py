@@ -1,12 +1,13 @@
 """The settings a sim dataset was generated with, stored in it, and checked when a run resumes.
 
 A run resumes over an existing dataset only when it would generate the same episodes: same
-engine and engine version, seed, record rate, frame size, camera, preference rater and video
+engine and engine version, seed, record rate, frame size, cameras, preference rater and video
 settings. Tasks, modes and seed families may differ (a resumed run adds what is missing). The
 settings are kept in ``meta/badbench/sim.json`` (badbench's own metadata directory, next to
 ``format.json``; LeRobot readers ignore it). A dataset written before that file existed is
-checked against what its episodes record (engine, seed, resolution, camera, fps), and the file
-is added on resume.
+checked against what its episodes record (engine, seed, resolution, cameras, fps), and the file
+is added on resume. Files and episodes from before several cameras were stored name one
+``camera``; they read as that one camera.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class SimSettings:
         seed: the run's base seed.
         fps: the record rate actually used (80 Hz over a whole number of control steps).
         resolution: frame ``[width, height]`` in pixels.
-        camera: Meta-World camera name.
+        cameras: the stored cameras, in order (see :mod:`._cameras`).
         preference_temperature: the noisy rater's temperature (None: clean rater only).
         video: the video encoder's codec and options.
     """
@@ -49,13 +50,18 @@ class SimSettings:
     seed: int
     fps: float
     resolution: tuple[int, int]
-    camera: str
+    cameras: tuple[str, ...]
     preference_temperature: float | None
     video: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
         """The JSON record (with the simulator's package versions, for information only)."""
-        return {**asdict(self), "resolution": list(self.resolution), "packages": _packages()}
+        return {
+            **asdict(self),
+            "resolution": list(self.resolution),
+            "cameras": list(self.cameras),
+            "packages": _packages(),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any], path: Path) -> SimSettings:
@@ -64,11 +70,14 @@ class SimSettings:
         Raises:
             DataError: a field is missing.
         """
+        if "cameras" not in data and "camera" in data:  # written before several cameras
+            data = {**data, "cameras": [data["camera"]]}
         try:
             values = {f.name: data[f.name] for f in fields(cls)}
         except KeyError as e:
             raise DataError(f"no '{e.args[0]}' field", path=path) from None
         values["resolution"] = tuple(values["resolution"])
+        values["cameras"] = tuple(values["cameras"])
         return cls(**values)
 
     def differences(self, stored: dict[str, Any]) -> list[str]:
@@ -77,7 +86,8 @@ class SimSettings:
         for name, old in stored.items():
             new = getattr(self, name)
             if _norm(old) != _norm(new):
-                out.append(f"{name} {_show(old)} (dataset) vs {_show(new)} (this run)")
+                shown = f"{_show(name, old)} (dataset) vs {_show(name, new)} (this run)"
+                out.append(f"{name} {shown}")
         return out
 
 
@@ -118,7 +128,7 @@ def stored_settings(root: Path) -> dict[str, Any] | None:
             "seed": gen.get("seed"),
             "fps": meta.fps,
             "resolution": tuple(gen.get("resolution", ())),
-            "camera": gen.get("camera"),
+            "cameras": tuple(gen.get("cameras") or [gen.get("camera")]),
         }
     return None
 
@@ -196,9 +206,11 @@ def _norm(value: Any) -> Any:
     return value
 
 
-def _show(value: Any) -> str:
-    if isinstance(value, tuple | list) and len(value) == 2:
+def _show(name: str, value: Any) -> str:
+    if name == "resolution" and isinstance(value, tuple | list) and len(value) == 2:
         return f"{value[0]}x{value[1]}"
+    if name == "cameras" and isinstance(value, tuple | list):
+        return ",".join(map(str, value))
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True)
     return str(_norm(value))

@@ -27,8 +27,9 @@ ENGINE = "badbench.sim/metaworld-v3"
 
 ENGINE_VERSION = 3
 """Bumped when rollouts or labels change (2: detected events as tags, rubric v2, task progress and
-score as separate labels, the rater panel; 3: scene and wrist cameras, tags in view); stored with a dataset's settings, so that a resumed run
-never mixes episodes of two engine versions (``meta/badbench/sim.json``)."""
+score as separate labels, the rater panel; 3: scene and wrist cameras, every tag in view); stored
+with a dataset's settings, so that a resumed run never mixes episodes of two engine versions
+(``meta/badbench/sim.json``)."""
 
 
 MIN_SEVERITY = 0.25

@@ -157,3 +157,58 @@ def test_a_dataset_not_made_by_the_engine_is_refused(tmp_path):
     files = sorted(p for p in out.rglob("*") if p.is_file())
     one_error_line(run("--out", out, *TINY), "not made by the sim engine")
     assert sorted(p for p in out.rglob("*") if p.is_file()) == files
+
+
+@pytest.mark.parametrize(
+    "content, needles",
+    [
+        ("{not json", ["rubric.json", "not JSON"]),
+        ('{"weights": {"unsafe": 2.0}}', ["rubric.json"]),
+        ('{"weigths": {}}', ["rubric.json", "unknown key(s) weigths"]),
+        ("[1, 2]", ["rubric.json", "one JSON object"]),
+    ],
+    ids=["not-json", "bad-weight", "unknown-key", "not-an-object"],
+)
+def test_a_bad_rubric_file_is_one_error_naming_it(tmp_path, content, needles):
+    path = tmp_path / "rubric.json"
+    path.write_text(content)
+    out = tmp_path / "G1"
+    one_error_line(run("--out", out, *TINY, "--rubric", path), *needles)
+    assert not out.exists()
+
+
+def test_a_missing_rubric_file_is_one_error(tmp_path):
+    out = tmp_path / "G1"
+    one_error_line(run("--out", out, *TINY, "--rubric", tmp_path / "nope.json"), "nope.json")
+    assert not out.exists()
+
+
+@pytest.mark.sim
+@pytest.mark.slow
+def test_the_rubric_labels_the_scores_and_is_checked_on_resume(tmp_path):
+    """No credit for an unsuccessful episode (fail_credit 0): an early stop scores exactly 0,
+    where the default rubric gives it half its final progress."""
+    from badbench.data.dataset import Dataset
+    from badbench.data.rubric import DEFAULT_RUBRIC, Rubric
+
+    strict = Rubric(fail_credit=0.0, name="strict")
+    path = tmp_path / "strict.json"
+    path.write_text(json.dumps(strict.to_json()))
+    args = ["--tasks", "push-v3", "--modes", "early_stop", "--workers", "1"]
+    args += ["--resolution", "32", "--temperature", "0"]
+    scores = {}
+    for name, extra in (("default", []), ("strict", ["--rubric", path])):
+        out = tmp_path / name
+        assert run("--out", out, *args, *extra).exit_code == 0
+        ds = Dataset.open(out)
+        (meta,) = list(ds)
+        ep = ds.load(meta.episode_id, video=False)
+        assert not ep.outcome.success
+        scores[name] = (ep.outcome.score, ep.outcome.progress, float(ep.dense_reward[-1]))
+        stored = json.loads((out / "meta/badbench/sim.json").read_text())
+        assert stored["rubric"] == (strict if extra else DEFAULT_RUBRIC).to_json()
+    score, progress, last = scores["default"]
+    assert score == pytest.approx(0.5 * progress) and progress > 0.05
+    assert scores["strict"][0] == 0.0 and scores["strict"][2] == pytest.approx(0.0, abs=1e-6)
+    line = one_error_line(run("--out", tmp_path / "strict", *args), "rubric")
+    assert "(dataset) vs" in line

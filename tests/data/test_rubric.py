@@ -97,3 +97,17 @@ def test_engines_use_the_one_rubric() -> None:
     assert _episode.rubric_score is rubric.rubric_score
     assert example.rubric_score is rubric.rubric_score
     assert example.dense_reward is rubric.dense_reward
+
+
+def test_a_rubric_pickles_and_reads_back_from_its_json_file(tmp_path):
+    """Worker processes receive rubrics by pickle; users give them as JSON files."""
+    import json
+    import pickle
+
+    from badbench.data.rubric import Rubric
+
+    custom = Rubric(fail_credit=0.2, name="custom")
+    assert pickle.loads(pickle.dumps(custom)) == custom
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(custom.to_json()))
+    assert Rubric.read(path) == custom

@@ -49,6 +49,13 @@ def sim(
     temperature: Annotated[
         float, typer.Option(help="Noisy Bradley-Terry rater temperature (<= 0: none).")
     ] = 0.1,
+    rubric: Annotated[
+        Path | None,
+        typer.Option(
+            help="Rubric JSON file (weights, gates, fail_credit; see docs/sim.md) that labels "
+            "the scores and dense rewards. Default: badbench's rubric.",
+        ),
+    ] = None,
     overwrite: Annotated[
         bool, typer.Option(help="Replace an existing dataset at --out instead of resuming it.")
     ] = False,
@@ -67,6 +74,7 @@ def sim(
         TimeRemainingColumn,
     )
 
+    from badbench.data.rubric import Rubric
     from badbench.generate.sim import DEFAULT_TASKS, generate_sim
     from badbench.generate.sim._cameras import DEFAULT_CAMERAS
 
@@ -104,6 +112,7 @@ def sim(
             resolution=resolution,
             cameras=",".join(camera) if camera else DEFAULT_CAMERAS,
             preference_temperature=temperature if temperature > 0 else None,
+            rubric=Rubric.read(rubric) if rubric is not None else None,
             overwrite=overwrite,
             progress=tick,
         )

@@ -56,8 +56,10 @@ the two conditions this needs, ``LAMBDA[c] <= W[c]`` for unsafe and poor executi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -189,6 +191,31 @@ class Rubric:
             "gates": {str(k): v for k, v in self.gates.items()},
             "fail_credit": self.fail_credit,
         }
+
+    def __reduce__(self) -> tuple[Any, ...]:  # mapping proxies do not pickle; the JSON does
+        return (Rubric.from_json, (self.to_json(),))
+
+    @classmethod
+    def read(cls, path: str | Path) -> Rubric:
+        """Read a rubric JSON file (:meth:`to_json`'s record).
+
+        Raises:
+            ValidationError: the file cannot be read, is not JSON, or is not a valid rubric
+                (the message names the file and the field).
+        """
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text())
+        except OSError as e:
+            raise ValidationError(f"cannot read the rubric: {e.strerror or e}", path=path) from None
+        except ValueError as e:
+            raise ValidationError(f"not JSON: {e}", path=path) from None
+        if not isinstance(data, dict):
+            raise ValidationError("a rubric file holds one JSON object", path=path)
+        try:
+            return cls.from_json(data)
+        except ValidationError as e:
+            raise ValidationError(e.message, path=path, field=e.field) from None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Rubric:

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from badbench.data.rubric import dense_reward, rubric_score
+from badbench.data.rubric import DEFAULT_RUBRIC, Rubric, dense_reward, rubric_score
 from badbench.data.schema import (
     Episode,
     EpisodeMeta,
@@ -78,6 +78,7 @@ def build_episode(
     attempt: int,
     settings: dict[str, Any],
     views: Sequence[dict[str, TagView]] | None = None,
+    rubric: Rubric = DEFAULT_RUBRIC,
 ) -> Episode:
     """Assemble the episode: frames, record-rate state/action, labels and full-rate extras.
 
@@ -85,7 +86,8 @@ def build_episode(
     (resolution, cameras, their placement, seed) go into the generator record.
 
     ``trace.spans`` are the episode's final spans (the injector's, merged with the detected
-    events); ``views`` gives each span's per-camera visibility, in the same order.
+    events); ``views`` gives each span's per-camera visibility, in the same order. ``rubric``
+    labels the score and the dense reward.
     """
     task = trace.task
     steps = trace.frame_steps
@@ -94,7 +96,7 @@ def build_episode(
     progress_full = task_progress(trace)
     progress = progress_full[steps]
     success = oracle_success(trace)
-    score = rubric_score(success, float(progress[-1]), tags)
+    score = rubric_score(success, float(progress[-1]), tags, rubric)
     act_idx = np.minimum(steps, trace.n_steps - 1)
     frames = {f"observation.images.{name}": f for name, f in (trace.frames or {}).items()}
     meta = EpisodeMeta(
@@ -138,7 +140,7 @@ def build_episode(
             dense_source=LabelSource.ORACLE,
         ),
         tags=tags,
-        dense_reward=dense_reward(progress, tags, score),
+        dense_reward=dense_reward(progress, tags, score, rubric=rubric),
         extras={
             "sim_success": trace.sim_success[steps].astype(np.uint8),
             "goal_distance": trace.distance[steps].astype(np.float32),

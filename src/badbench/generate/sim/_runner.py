@@ -17,6 +17,7 @@ the dataset is the same.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import zlib
@@ -28,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from badbench.data.rubric import DEFAULT_RUBRIC, Rubric
 from badbench.data.schema import TagView
 from badbench.errors import DataError, ValidationError
 from badbench.generate.sim._cameras import DEFAULT_CAMERAS, check_cameras
@@ -58,6 +60,8 @@ class SimJob:
         cameras: the stored cameras (see :mod:`._cameras`: ``scene``, ``wrist`` or Meta-World
             camera names).
         render: draw frames (False: physics and labels only, for tests and checks).
+        rubric: the labelling rubric's JSON (:meth:`~badbench.data.rubric.Rubric.to_json`,
+            canonical), empty for the default rubric.
     """
 
     task: str
@@ -69,6 +73,7 @@ class SimJob:
     height: int
     cameras: tuple[str, ...] = DEFAULT_CAMERAS
     render: bool = True
+    rubric: str = ""
 
     @property
     def episode_id(self) -> str:
@@ -196,6 +201,7 @@ def run_job(job: SimJob) -> tuple[SimJob, Any]:
             attempt=attempt,
             settings=settings,
             views=views,
+            rubric=Rubric.from_json(json.loads(job.rubric)) if job.rubric else DEFAULT_RUBRIC,
         )
         return job, episode
     return job, None
@@ -252,6 +258,7 @@ def generate_sim(
     resolution: int | tuple[int, int] = 224,
     cameras: Sequence[str] | str = DEFAULT_CAMERAS,
     preference_temperature: float | None = 0.1,
+    rubric: Rubric | None = None,
     overwrite: bool = False,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> SimSummary:
@@ -279,6 +286,8 @@ def generate_sim(
             stored as ``observation.images.<name>``.
         preference_temperature: also write a noisy Bradley-Terry rater at this temperature
             (None: only the clean oracle rater).
+        rubric: the rubric that labels every episode's score and dense reward (default:
+            :data:`~badbench.data.rubric.DEFAULT_RUBRIC`); stored in the settings.
         overwrite: replace an existing dataset at ``out`` instead of resuming it.
         progress: optional callback ``(done, total, episode_id)``.
 
@@ -300,6 +309,8 @@ def generate_sim(
     width, height = (resolution, resolution) if isinstance(resolution, int) else resolution
     cameras = check_cameras(cameras)
     root = Path(out)
+    rubric = rubric or DEFAULT_RUBRIC
+    rubric_json = json.dumps(rubric.to_json(), sort_keys=True)
     jobs = plan_jobs(
         tasks,
         modes,
@@ -309,6 +320,7 @@ def generate_sim(
         width=width,
         height=height,
         cameras=cameras,
+        rubric="" if rubric == DEFAULT_RUBRIC else rubric_json,
     )
     _check_options(fps=fps, width=width, height=height, temperature=preference_temperature)
     spec = VideoSpec(codec="libx264", options={"preset": VIDEO_PRESET})
@@ -322,6 +334,7 @@ def generate_sim(
         cameras=cameras,
         preference_temperature=preference_temperature,
         video={"codec": spec.codec, **spec.options},
+        rubric=rubric.to_json(),
     )
     if root.exists() and not root.is_dir():
         raise ValidationError("exists and is not a directory; choose another output", path=root)

@@ -43,6 +43,7 @@ class SimSettings:
         cameras: the stored cameras, in order (see :mod:`._cameras`).
         preference_temperature: the noisy rater's temperature (None: clean rater only).
         video: the video encoder's codec and options.
+        rubric: the labelling rubric (:meth:`~badbench.data.rubric.Rubric.to_json`).
     """
 
     engine: str
@@ -53,6 +54,7 @@ class SimSettings:
     cameras: tuple[str, ...]
     preference_temperature: float | None
     video: dict[str, Any]
+    rubric: dict[str, Any]
 
     def to_json(self) -> dict[str, Any]:
         """The JSON record (with the simulator's package versions, for information only)."""
@@ -72,6 +74,10 @@ class SimSettings:
         """
         if "cameras" not in data and "camera" in data:  # written before several cameras
             data = {**data, "cameras": [data["camera"]]}
+        if "rubric" not in data:  # written before the rubric was configurable: the default
+            from badbench.data.rubric import DEFAULT_RUBRIC
+
+            data = {**data, "rubric": DEFAULT_RUBRIC.to_json()}
         try:
             values = {f.name: data[f.name] for f in fields(cls)}
         except KeyError as e:

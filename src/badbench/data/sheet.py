@@ -93,12 +93,12 @@ def contact_sheet(
     ds = Dataset.open(root)
     ids = choose_episodes(ds, episodes, mode, limit)
     cams = list(ds.cameras)
-    rows_per = len(cams) + 2  # strips, tag bar, curve
-    fig = plt.figure(figsize=(frames * 1.25, rows_per * 1.35 * len(ids) + 0.3), dpi=100)
+    rows_per = len(cams) + 3  # strips, tag bar, curve, a gap before the next episode's title
+    fig = plt.figure(figsize=(frames * 1.25, rows_per * 1.3 * len(ids) + 0.3), dpi=100)
     grid = fig.add_gridspec(
         rows_per * len(ids),
         frames,
-        height_ratios=([1.0] * len(cams) + [0.35, 0.9]) * len(ids),
+        height_ratios=([1.0] * len(cams) + [0.35, 0.9, 0.3]) * len(ids),
         hspace=0.5,
         wspace=0.03,
     )

@@ -175,3 +175,18 @@ def test_contract_breach_fails_that_episode_not_the_run(data: Path, tmp_path: Pa
     assert "outside the declared output_range" in bad[0].error["message"]  # type: ignore[index]
     assert bad[0].rewards == [] and bad[0].scores == {}
     assert m.metrics.overall["voc"].n == 7  # VOC is over the 8 successes; the failed one is out
+
+
+def test_a_run_on_some_episodes_scores_and_measures_only_those(data: Path, tmp_path: Path) -> None:
+    ds = Dataset.open(data)
+    some = ds.episode_ids[::2]
+    out = tmp_path / "subset"
+    summary = evaluate(
+        data, ["oracle"], out, settings=FAST, progress=False, report=True, episodes=some
+    )
+    rec = load_run(out)
+    assert summary.dataset.n_episodes == len(some)
+    assert [r.episode_id for r in rec.scores["oracle"]] == some
+    assert all(p.episode_a in some and p.episode_b in some for p in rec.pairs)
+    with pytest.raises(ValidationError, match="no episode 'nope'"):
+        evaluate(data, ["oracle"], tmp_path / "bad", progress=False, episodes=["nope"])

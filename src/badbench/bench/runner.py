@@ -341,9 +341,23 @@ def write_run(
 # -- the run ------------------------------------------------------------------------------------
 
 
-def load_episodes(ds: Dataset) -> list[Episode]:
-    """Every episode of a dataset without video."""
-    return [ds.load(eid, video=False) for eid in ds.episode_ids]
+def load_episodes(ds: Dataset, only: Sequence[str] | None = None) -> list[Episode]:
+    """The episodes of a dataset (``only`` these ids, in the dataset's order), without video.
+
+    Raises:
+        ValidationError: an id of ``only`` that the dataset lacks, or an empty selection.
+    """
+    if only is None:
+        return [ds.load(eid, video=False) for eid in ds.episode_ids]
+    wanted = set(only)
+    missing = sorted(wanted - set(ds.episode_ids))
+    if missing:
+        raise ValidationError(
+            f"no episode '{missing[0]}' in {ds.root} ({len(missing)} unknown)", field="episodes"
+        )
+    if not wanted:
+        raise ValidationError("the episode selection is empty", field="episodes")
+    return [ds.load(eid, video=False) for eid in ds.episode_ids if eid in wanted]
 
 
 def dataset_fingerprint(episodes: Sequence[Episode]) -> str:
@@ -386,6 +400,7 @@ def evaluate(
     fsync: bool = True,
     retry_failed: bool = False,
     executor: str | Executor = "local",
+    episodes: Sequence[str] | None = None,
 ) -> R.RunSummary:
     """Score a dataset with reward models, compute the metrics and write the run directory.
 
@@ -404,6 +419,8 @@ def evaluate(
         fsync: fsync every cache append (leave on unless the run is throwaway).
         retry_failed: score again the episodes whose cached output is a failure.
         executor: ``"local"`` (decode prefetched in a thread), ``"sequential"``, or an executor.
+        episodes: evaluate only these episode ids (a held-out split), in the dataset's order;
+            default all. Models' ``prepare`` hooks see only these.
 
     Returns:
         The run summary (also saved as ``out/results.json``).
@@ -431,7 +448,7 @@ def evaluate(
     _prepare_out(run_dir)
     cache_root = Path(cache_dir) if cache_dir is not None else run_dir / R.CACHE_DIR
 
-    episodes = load_episodes(ds)
+    episodes = load_episodes(ds, episodes)
     labels = [episode_labels(ep) for ep in episodes]
     pair_records, ab = build_pairs(labels, ds.preferences())
     hashes = FileHashes(cache_root / HASHES_FILE)

@@ -11,7 +11,7 @@ Stages, each resumable (a killed run picks up where it stopped):
 3. embeddings of every episode's 16 evaluation frames (one shared cache);
 4. one ReWiND model per arm (:func:`badbench.models.rewind.train`);
 5. one benchmark run scoring every arm's model and the baselines (``motion``, ``random``) on the
-   whole suite; metrics per test split pooled over seeds (:mod:`._pool`);
+   test episodes; metrics per test split pooled over seeds (:mod:`._pool`);
 6. ``ablation.json``, ``ablation.md`` and plots in the run directory.
 """
 
@@ -312,6 +312,7 @@ def _evaluate(
         score_kind=config.score_kind,  # type: ignore[arg-type]
         progress=progress,
         report=True,
+        episodes=sorted(set().union(*splits.tests.values())),
     )
     run = load_run(out / "eval")
     keys = [m.spec.key for m in run.summary.models]

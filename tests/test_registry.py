@@ -292,7 +292,8 @@ def test_demo_suite_is_registered_under_the_demo_version() -> None:
     assert SUITES.entry("demo").name == f"demo-v{DEMO_VERSION}"
     suite = SUITES.create("demo", episodes_per_mode=1)
     assert isinstance(suite, DemoConfig) and suite.episodes_per_mode == 1
-    assert registry_info(suite) == {"name": f"demo-v{DEMO_VERSION}", "options": {"episodes_per_mode": 1}}
+    expected = {"name": f"demo-v{DEMO_VERSION}", "options": {"episodes_per_mode": 1}}
+    assert registry_info(suite) == expected
 
 
 def test_injectors_remember_without_changing_their_params() -> None:

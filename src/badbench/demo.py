@@ -51,6 +51,18 @@ class DemoConfig:
     """Frame size of the rendered episodes (square)."""
     seed: int = 0
     """Generator seed; the same seed gives the same suite."""
+    rewind: bool = True
+    """Also train two ReWiND models on the suite's training families (one on clean successes
+    only, one with the training families' simulated failures as half of its examples) and rank
+    every model on the held-out families only (needs the ``torch`` extra)."""
+    heldout_families: int = 1
+    """Seed families of each task held out for the leaderboard when ``rewind`` is on."""
+    good_families: int = 4
+    """Extra seed families with the good episode only (demonstrations for ReWiND)."""
+    rewind_steps: int = 300
+    """Optimiser steps of each ReWiND model."""
+    encoder: str = "efficientnet-lite0:size=160"
+    """ReWiND's image encoder (EfficientNet-Lite0, ImageNet weights, frames resized to 160)."""
     score_kind: ScoreKind = "last"
     """Trajectory score of the leaderboard. The suite's human stand-in labels are end-of-episode
     rubric scores, so the demo compares end states; ``return`` (the paper's default, and
@@ -122,23 +134,87 @@ def run_demo(
             f"unknown score '{config.score_kind}'; use return, last or mean", field="score"
         )
     data = suite_dir(config)
-    generate_sim(
-        data,
+    common = dict(
         tasks=config.tasks,
-        modes="all",
-        episodes_per_mode=config.episodes_per_mode,
         workers=config.workers,
         seed=config.seed,
         resolution=config.resolution,
         progress=on_generate,
     )
+    generate_sim(data, modes="all", episodes_per_mode=config.episodes_per_mode, **common)
+    specs = list(models or demo_models())
+    episodes = None
+    if config.rewind and not _has_torch():
+        from rich.console import Console
+
+        Console(stderr=True).print(
+            "[yellow]no torch: the ReWiND models are left out[/] (pip install 'badbench[torch]')"
+        )
+    elif config.rewind:
+        generate_sim(
+            data,
+            modes=["good"],
+            episodes_per_mode=config.episodes_per_mode + config.good_families,
+            **common,
+        )
+        rewinds, episodes = train_demo_rewinds(config, data, progress=progress)
+        specs += rewinds
     return evaluate(
         data,
-        list(models or demo_models()),
+        specs,
         config.out,
         score_kind=config.score_kind,
         progress=progress,
+        episodes=episodes,
     )
+
+
+def _has_torch() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
+
+
+REWIND_ARMS = {"success-only": ("none", 0.0), "with-bad-data": ("sim", 0.5)}
+"""The demo's two ReWiND models: directory name -> (bad-data source, bad share)."""
+
+
+def train_demo_rewinds(
+    config: DemoConfig, data: Path, *, progress: bool = True
+) -> tuple[list[str], list[str]]:
+    """Train (or reuse) the demo's two ReWiND models on the suite's training families.
+
+    Returns:
+        ``(model specs, held-out episode ids)``: the leaderboard ranks every model on the
+        held-out families only (no model saw them).
+    """
+    from badbench.data.dataset import Dataset
+    from badbench.models.rewind import TrainConfig, labelled_examples, success_examples
+    from badbench.train import Arm, make_splits, train_arms
+
+    ds = Dataset.open(data)
+    splits = make_splits(
+        ds, heldout_tasks=(), heldout_modes=(), heldout_families=config.heldout_families
+    )
+    cache = cache_root(config.cache) / "embeddings"
+    emb = dict(encoder=config.encoder, cache_dir=cache, progress=progress)
+    successes = [e for e in success_examples(ds, **emb) if e.episode_id in splits.train]
+    sim = [e for e in labelled_examples(ds, **emb) if e.episode_id in splits.train]
+    arms = [Arm(source, fraction, config.seed) for source, fraction in REWIND_ARMS.values()]
+    base = TrainConfig(encoder=config.encoder, steps=config.rewind_steps, val_fraction=0.0)
+    checkpoints, _ = train_arms(
+        arms,
+        successes,
+        {"sim": sim},
+        base,
+        Path(config.out) / "rewind",
+        cache_dir=cache,
+        progress=progress,
+        names=list(REWIND_ARMS),
+    )
+    shown = "" if config.cache is None else f",cache={cache}"  # the default cache: not in keys
+    specs = [f"rewind:checkpoint={checkpoints[name]}{shown}" for name in REWIND_ARMS]
+    return specs, sorted(splits.tests["seeds"])
 
 
 def pairwise_by_score_kind(run_dir: str | Path) -> dict[str, dict[str, float]]:

@@ -9,6 +9,7 @@ from badbench.train._ablate import (
     AblationResult,
     make_suite,
     run_ablation,
+    train_arms,
 )
 from badbench.train._arms import SOURCES, Arm, bad_count, draw_bad, plan_arms
 from badbench.train._pool import REPORTED, pooled_metrics, pooled_rows
@@ -32,4 +33,5 @@ __all__ = [
     "pooled_metrics",
     "pooled_rows",
     "run_ablation",
+    "train_arms",
 ]

@@ -191,7 +191,17 @@ def run_ablation(config: AblationConfig, *, progress: bool = True) -> AblationRe
     )
 
     t0 = time.perf_counter()
-    checkpoints, counts = _train_arms(config, arms, successes, pools, out, progress)
+    from badbench.models.rewind import TrainConfig
+
+    base = TrainConfig(
+        encoder=config.encoder,
+        camera=config.camera,
+        steps=config.steps,
+        val_fraction=0.0,  # no checkpoint selection: every arm keeps its last step
+    )
+    checkpoints, counts = train_arms(
+        arms, successes, pools, base, out / "models", progress=progress
+    )
     stages.append(Stage("training", time.perf_counter() - t0, f"{len(arms)} models"))
 
     t0 = time.perf_counter()
@@ -259,34 +269,49 @@ def _negatives(
     return neg
 
 
-def _train_arms(
-    config: AblationConfig,
+def train_arms(
     arms: list[Arm],
     successes: list,
     pools: dict[str, list],
-    out: Path,
-    progress: bool,
+    base: Any,
+    models_dir: Path,
+    *,
+    cache_dir: Path | None = None,
+    progress: bool = True,
+    names: list[str] | None = None,
 ) -> tuple[dict[str, Path], dict[str, dict[str, int]]]:
-    from badbench.models.rewind import TrainConfig, train
+    """Train one ReWiND model per arm (resumable: a finished arm is returned as is).
 
-    base = TrainConfig(
-        encoder=config.encoder,
-        camera=config.camera,
-        steps=config.steps,
-        val_fraction=0.0,  # no checkpoint selection: every arm keeps its last step
-    )
+    Args:
+        arms: the arms.
+        successes: the clean-success examples every arm trains on.
+        pools: the bad-example pools (``video``, ``sim``) the arms draw from.
+        base: the :class:`~badbench.models.rewind.TrainConfig` of every arm (its seed is set to
+            the arm's).
+        models_dir: one checkpoint directory per arm is made inside (``<arm name>``).
+        cache_dir: the embedding cache (instruction embeddings).
+        names: directory names of the arms, in order (default :attr:`Arm.name`).
+
+    Returns:
+        ``(checkpoints, counts)``: arm (or given) name -> checkpoint directory, and -> example
+        counts.
+    """
+    from badbench.models.rewind import train
+
     say = _say(progress)
     checkpoints, counts = {}, {}
     for k, arm in enumerate(arms):
+        name = names[k] if names else arm.name
         bad = draw_bad(arm, len(successes), pools)
-        counts[arm.name] = {"successes": len(successes), "bad": len(bad)}
+        counts[name] = {"successes": len(successes), "bad": len(bad)}
         n_ok, n_bad = len(successes), len(bad)
-        say(f"[{k + 1}/{len(arms)}] training {arm.name}: {n_ok} successes + {n_bad} bad")
-        checkpoints[arm.name] = train(
+        say(f"[{k + 1}/{len(arms)}] training {name}: {n_ok} successes + {n_bad} bad")
+        checkpoints[name] = train(
             [*successes, *bad],
             replace(base, seed=arm.seed),
-            out / "models" / arm.name,
+            models_dir / name,
             progress=progress,
+            cache_dir=cache_dir,
         )
     return checkpoints, counts
 

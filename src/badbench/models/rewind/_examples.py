@@ -48,6 +48,7 @@ class Example:
             group are all in training or all in validation.
         encoder: the image encoder's spec (``efficientnet-lite0:size=160``).
         encoder_fingerprint: the image encoder's fingerprint.
+        camera: the camera embedded (``None`` for the ``state`` encoder).
     """
 
     episode_id: str
@@ -62,6 +63,7 @@ class Example:
     group: str = ""
     encoder: str = ""
     encoder_fingerprint: dict[str, Any] = field(default_factory=dict)
+    camera: str | None = None
 
     def __post_init__(self) -> None:
         idx = np.asarray(self.frame_indices, dtype=np.int64)
@@ -125,6 +127,10 @@ def _examples(
     ds = dataset if isinstance(dataset, Dataset) else Dataset.open(dataset)
     enc = image_encoder(encoder)
     spec, fingerprint = encoder_spec(enc), enc.fingerprint()
+    if enc.reads == "state":
+        camera = None
+    elif camera is None and ds.cameras:
+        camera = ds.cameras[0]
     chosen: list[tuple[Episode, bool, str]] = []
     for eid in ds.episode_ids:
         ep = ds.load(eid, video=False)
@@ -146,7 +152,10 @@ def _examples(
         idx, emb = embedded[ep.id]
         if len(idx) < 2:
             continue  # a one-frame episode has no progress to learn
-        targets = progress_targets(idx, ep.meta.length) if rewind else episode_targets(ep, idx)
+        if source == "success":
+            targets = progress_targets(idx, ep.meta.length)
+        else:
+            targets = episode_targets(ep, idx)
         if targets is None:
             continue
         out.append(
@@ -163,6 +172,7 @@ def _examples(
                 group=ep.meta.context_id or ep.id,
                 encoder=spec,
                 encoder_fingerprint=fingerprint,
+                camera=camera,
             )
         )
     return out

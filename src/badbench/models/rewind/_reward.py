@@ -78,7 +78,7 @@ class ReWiNDModel(RewardModel):
         self.device = torch.device(device)
         self.net.to(self.device).eval()
         self.frames = int(record["arch"]["max_frames"])
-        self.camera = camera if camera is not None else record["config"].get("camera")
+        self.camera = camera if camera is not None else record.get("camera")
         self.encoder = image_encoder(record["encoder"])
         self.text = text_encoder(record["text_encoder"])
         self.cache_dir = cache

@@ -76,8 +76,8 @@ class TrainConfig:
     text_encoder: str = DEFAULT_TEXT_ENCODER
     """Text encoder spec for the instructions (all-MiniLM-L6-v2; ReWiND uses L12)."""
     camera: str | None = None
-    """Camera the examples were embedded from (``None``: the dataset's first); recorded so the
-    reward model reads the same camera."""
+    """Camera the reward model reads (``None``: the one the examples were embedded from, when
+    they share one, else the evaluated dataset's first)."""
     frames: int = FRAMES
     """Frames per clip (ReWiND: 16), also what evaluation reads per episode."""
     frames_per_episode: int | None = FRAMES
@@ -414,6 +414,7 @@ def train(
         "arch": arch,
         "encoder": config.encoder,
         "encoder_fingerprint": examples[0].encoder_fingerprint,
+        "camera": config.camera or _one({ex.camera for ex in examples}),
         "text_encoder": config.text_encoder,
         "text_fingerprint": text_enc.fingerprint(),
         "data": data_hash,
@@ -478,6 +479,10 @@ def _finished(
             field="steps",
         )
     return False
+
+
+def _one(values: set[str | None]) -> str | None:
+    return next(iter(values)) if len(values) == 1 else None
 
 
 def _counts(train_set: Sequence[Example], val_set: Sequence[Example]) -> dict[str, Any]:

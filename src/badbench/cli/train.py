@@ -6,7 +6,7 @@ Torch and the encoders are imported inside the command, so ``badbench --help`` s
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -55,6 +55,14 @@ def rewind_command(
         Path | None,
         typer.Option("--cache", help="Embedding cache (default $BADBENCH_CACHE/embeddings)."),
     ] = None,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Any TrainConfig field as KEY=VALUE (JSON value), e.g. --set hidden=256 "
+            "--set layers=2; repeatable.",
+        ),
+    ] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
 ) -> None:
     """Train ReWiND (progress regression with rewinds and instruction swaps) and save it.
@@ -77,7 +85,19 @@ def rewind_command(
     )
 
     enc = image_encoder(encoder)
-    spec = encoder_spec(enc)
+    fields = {
+        "encoder": encoder_spec(enc),
+        "camera": camera,
+        "frames_per_episode": frames_per_episode,
+        "steps": steps,
+        "seed": seed,
+        "batch_size": batch_size,
+        "val_fraction": val_fraction,
+        "device": device,
+        **_settings(setting or [], TrainConfig),
+    }
+    config = TrainConfig(**fields)
+    config.check()  # before any embedding
     common = {
         "camera": camera,
         "frames_per_episode": frames_per_episode,
@@ -89,16 +109,6 @@ def rewind_command(
         examples += success_examples(d, enc, **common)
     for d in labelled or []:
         examples += labelled_examples(d, enc, **common)
-    config = TrainConfig(
-        encoder=spec,
-        camera=camera,
-        frames_per_episode=frames_per_episode,
-        steps=steps,
-        seed=seed,
-        batch_size=batch_size,
-        val_fraction=val_fraction,
-        device=device,
-    )
     ckpt = train(examples, config, out, progress=progress, cache_dir=cache)
     record = read_record(ckpt)
     counts = ", ".join(f"{k} {v}" for k, v in record["examples"]["train"].items())
@@ -110,3 +120,32 @@ def rewind_command(
         f"score with: badbench eval --data DIR -m rewind:checkpoint={ckpt}",
         soft_wrap=True,
     )
+
+
+def _settings(items: list[str], config_type: type) -> dict[str, Any]:
+    """``KEY=VALUE`` items as TrainConfig fields (values read as JSON, else strings)."""
+    import dataclasses
+    import json
+
+    from badbench.errors import ValidationError
+
+    known = {f.name for f in dataclasses.fields(config_type)}
+    fixed = {"encoder", "frames_per_episode"}  # they decide the embeddings: use their options
+    out: dict[str, Any] = {}
+    for item in items:
+        key, eq, raw = item.partition("=")
+        key = key.strip()
+        if not eq or key not in known or key in fixed:
+            why = (
+                "use --encoder / --frames-per-episode"
+                if key in fixed
+                else (f"fields: {', '.join(sorted(known - fixed))}")
+            )
+            raise ValidationError(
+                f"--set {item}: not KEY=VALUE of a training field; {why}", field="set"
+            )
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out

@@ -129,6 +129,16 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise :class:`ValidationError` naming the first bad field."""
+        for f in dataclasses.fields(self):
+            value, default = getattr(self, f.name), f.default
+            if value is None or default is None:
+                continue
+            number = isinstance(default, float) and isinstance(value, int)
+            if type(value) is not type(default) and not (number and not isinstance(value, bool)):
+                raise ValidationError(
+                    f"train: {f.name} must be a {type(default).__name__}, got {value!r}",
+                    field=f.name,
+                )
         positive = [
             "frames",
             "steps",

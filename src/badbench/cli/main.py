@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from badbench.cli import ablate, data, evaluate, generate
+from badbench.cli import ablate, data, evaluate, generate, train
 
 app = typer.Typer(
     name="badbench",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(data.app, name="data")
 app.add_typer(generate.app, name="generate")
+app.add_typer(train.app, name="train")
 evaluate.register(app)  # adds `eval`, `models` and `demo`
 ablate.register(app)
 

@@ -55,7 +55,9 @@ ENTRY_POINT_GROUP = ENTRY_POINT_GROUPS["model"]
 MODELS: Registry[RewardModel] = Registry("model", group=ENTRY_POINT_GROUP)
 """All registered reward models."""
 
-BUILTIN_LAZY: tuple[tuple[str, str, str | None, str], ...] = ()
+BUILTIN_LAZY: tuple[tuple[str, str, str | None, str], ...] = (
+    ("rewind-v1", "badbench.models.rewind:ReWiNDModel", "torch", "ReWiND progress transformer"),
+)
 """Heavy built-in models, imported only when created: (name, "module:attr", extra, description).
 
 Add one line per backend here (e.g. ``("rewind-v1", "badbench.models.rewind:ReWiNDModel",

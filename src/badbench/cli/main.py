@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from badbench.cli import data, evaluate, generate
+from badbench.cli import augment, data, evaluate, generate
 
 app = typer.Typer(
     name="badbench",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.add_typer(data.app, name="data")
 app.add_typer(generate.app, name="generate")
 evaluate.register(app)  # adds `eval`, `models` and `demo`
+augment.register(app)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ from badbench.data.schema import Episode, EpisodeMeta, EpisodeSource
 from badbench.data.stats import QUANTILE_KEYS, image_stats, stats_from_row
 from badbench.data.video import VideoSpec, video_info
 from badbench.data.writer import DatasetWriter
-from badbench.errors import DataError, ValidationError
+from badbench.errors import DataError, RegistryError, ValidationError
 from badbench.generate.augment._kinds import Augmentation, Plan
 from badbench.generate.augment._labels import (
     PROGRESS_EXTRA,
@@ -180,7 +180,10 @@ def _kinds(kinds: Sequence[str]) -> list[Augmentation]:
         raise ValidationError("give at least one kind", field="kinds")
     out: list[Augmentation] = []
     for name in kinds:
-        aug = AUGMENTATIONS.create(name)
+        try:
+            aug = AUGMENTATIONS.create(name)
+        except RegistryError as e:
+            raise ValidationError(str(e), field="kinds") from None
         if aug.name in {a.name for a in out}:
             raise ValidationError(f"'{name}' is given twice", field="kinds")
         out.append(aug)

@@ -96,6 +96,7 @@ def augment(
     with_sources: bool = False,
     assume_success: bool = False,
     progress: ProgressCallback | None = None,
+    batch: int = BATCH,
 ) -> AugmentReport:
     """Write the video negatives of every clean success of ``data`` to the dataset ``out``.
 
@@ -114,6 +115,8 @@ def augment(
         with_sources: also copy each source episode (frames referenced) into ``out``.
         assume_success: count episodes without an outcome as successes.
         progress: called as ``progress(done, total, source_id)`` after each commit.
+        batch: source episodes per commit (what a killed run redoes; not a setting: any
+            value gives the same episodes).
 
     Returns:
         an :class:`AugmentReport`.
@@ -168,10 +171,10 @@ def augment(
     names = _names(ds)
     with DatasetWriter(out, fps=ds.fps, robot_type=ds.robot_type, spec=spec, names=names) as w:
         job.spec = w.spec
-        for start in range(0, len(sources), BATCH):
-            batch = sources[start : start + BATCH]
-            w.extend(job.episodes(batch, w.existing_ids))
-            tick(min(start + BATCH, len(sources)), len(sources), batch[-1])
+        for start in range(0, len(sources), batch):
+            group = sources[start : start + batch]
+            w.extend(job.episodes(group, w.existing_ids))
+            tick(min(start + batch, len(sources)), len(sources), group[-1])
     return report
 
 

@@ -415,7 +415,9 @@ TEXT_ENCODERS: Registry[Any] = Registry("text encoder", group=ENTRY_POINT_GROUPS
 """Instruction encoders (e.g. a sentence embedder for ReWiND), by name."""
 
 AUGMENTATIONS: Registry[Any] = Registry(
-    "video augmentation", group=ENTRY_POINT_GROUPS["video augmentation"]
+    "video augmentation",
+    group=ENTRY_POINT_GROUPS["video augmentation"],
+    modules=("badbench.generate.augment._kinds",),
 )
 """Video negatives and augmentations (rewind, speed-up, frame drop, ...), by name."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from badbench.cli import ablate, data, evaluate, generate, train
+from badbench.cli import ablate, augment, data, evaluate, generate, train
 
 app = typer.Typer(
     name="badbench",
@@ -17,6 +17,7 @@ app.add_typer(generate.app, name="generate")
 app.add_typer(train.app, name="train")
 evaluate.register(app)  # adds `eval`, `models` and `demo`
 ablate.register(app)
+augment.register(app)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,15 @@ Crash safety is unchanged: the temp files end in ``.tmp``, so readers ignore the
 :class:`~badbench.data.writer.DatasetWriter` opened on the directory removes those of an episode
 that was prepared but never committed. A prepared episode is consumed by the append that takes
 it, whether that append succeeds or fails (:meth:`PreparedEpisode.discard` drops one unused).
+
+**Referenced frames.** A :class:`PreparedVideo` with ``shared=True`` points at a committed video
+file of another dataset instead of a temp file: the episode's frames are the
+``[offset, offset + frames / fps)`` range of that file, and the append hard-links the file into
+place (or copies it where the file system refuses a link) instead of encoding anything. Such a
+file is never deleted by :meth:`PreparedEpisode.discard` or a failed append, and a file that the
+dataset already holds (the same file linked by an earlier episode) is not linked twice. The
+caller vouches that the file's frames have the writer's fps, codec and frame size (video
+negatives built by ``badbench.generate.augment`` reference their source this way).
 """
 
 from __future__ import annotations
@@ -42,6 +51,10 @@ class PreparedVideo:
         height, width: frame size in pixels.
         stats: LeRobot's per-episode image stats (with quantiles; the writer drops them when the
             dataset keeps none).
+        offset: where the episode's first frame is in ``path``, in seconds (0 for a file
+            encoded for this episode alone).
+        shared: ``path`` is a committed video file of another dataset (see the module
+            docstring): linked into place, never moved or deleted.
     """
 
     path: Path
@@ -49,6 +62,8 @@ class PreparedVideo:
     height: int
     width: int
     stats: dict[str, np.ndarray]
+    offset: float = 0.0
+    shared: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,9 +99,11 @@ class PreparedEpisode:
         return dataclasses.replace(self.episode, frames=frames)
 
     def discard(self) -> None:
-        """Delete the staged video files (an episode prepared but not to be appended)."""
+        """Delete the staged video files (an episode prepared but not to be appended); shared
+        files are left alone."""
         for video in self.videos.values():
-            video.path.unlink(missing_ok=True)
+            if not video.shared:
+                video.path.unlink(missing_ok=True)
 
 
 def staging_dir(root: str | Path) -> Path:

@@ -4,7 +4,8 @@ Categories follow the paper ("Good Embodied Reward Models Need Bad Behavior Data
 **unsafe** interactions, **poor execution** and **shortcut** strategies that only look like success;
 plain task **failure** is the fourth category. Each mode belongs to exactly one category. Later
 engines extend the vocabulary with :func:`register_failure_mode`; the full table is rendered in
-``docs/taxonomy.md``.
+``docs/taxonomy.md``. Modes named ``synthetic_*`` tag video negatives derived from successful
+episodes (``badbench augment``): the frames are a success's, re-ordered or relabelled.
 """
 
 from __future__ import annotations
@@ -95,6 +96,28 @@ FAILURE_MODES: dict[str, FailureMode] = {
         FailureMode("timeout", _F, "The episode ends before the task is complete."),
         FailureMode("no_release", _F, "The object is grasped but never released."),
         FailureMode("undone", _F, "The task was done, then undone before the end."),
+        # video negatives made from successes by `badbench augment` (badbench.generate.augment)
+        FailureMode(
+            "synthetic_rewind",
+            _F,
+            "Synthetic: a success's video runs forward, then plays backwards, undoing progress.",
+        ),
+        FailureMode(
+            "synthetic_clip", _F, "Synthetic: a success's video cut before the task is complete."
+        ),
+        FailureMode(
+            "synthetic_reverse", _F, "Synthetic: a success's whole video played backwards."
+        ),
+        FailureMode(
+            "synthetic_swap_instruction",
+            _F,
+            "Synthetic: a success's video paired with another task's instruction.",
+        ),
+        FailureMode(
+            "synthetic_stall",
+            _P,
+            "Synthetic: a success's video freezes mid-task (one frame repeated), then goes on.",
+        ),
     ]
 }
 

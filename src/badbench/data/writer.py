@@ -10,7 +10,9 @@ removed, with the stale totals repaired, by the next :class:`DatasetWriter` on t
 An append takes an :class:`~badbench.data.schema.Episode` (encoded here) or a
 :class:`~badbench.data.prepared.PreparedEpisode` (encoded by :func:`prepare_episode
 <badbench.data.prepared.prepare_episode>`, possibly in another process, into a temp file that the
-append moves into place); both give the same dataset.
+append moves into place); both give the same dataset. A prepared episode may also reference a
+range of another dataset's committed video file (``PreparedVideo.shared``): the append links
+that file into place, once per dataset, and encodes nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import copy
 import dataclasses
 import fcntl
 import os
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -97,6 +100,7 @@ class DatasetWriter:
         self._stats: dict | None = None  # running aggregate, as LeRobot keeps it
         self._quantiles = True  # q01..q99 stats, unless the dataset's episode files lack them
         self._stats_columns: set[str] | None = None  # those of existing episode files, if any
+        self._linked: dict[str, dict[tuple[int, int], int]] = {}  # key -> file id -> position
         if (self.root / lerobot.INFO_PATH).exists():
             try:
                 self._resume(chunks_size)
@@ -285,6 +289,26 @@ class DatasetWriter:
         self._stats = s["stats"]
         self._fps = s["fps"]
 
+    def _linked_files(self, key: str) -> dict[tuple[int, int], int]:
+        """``(st_dev, st_ino)`` -> position of the committed video files of ``key`` (scanned once
+        per writer; a shared file linked in holds its source's inode, so it is found again after
+        a resume)."""
+        if key not in self._linked:
+            found: dict[tuple[int, int], int] = {}
+            assert self.info is not None
+            for pos in range(self._next.get(f"video:{key}", 0)):
+                cf = lerobot.chunk_file(pos, self._chunks_size)
+                path = self.root / self.info["video_path"].format(
+                    video_key=key, chunk_index=cf[0], file_index=cf[1]
+                )
+                try:
+                    st = path.stat()
+                except FileNotFoundError:
+                    continue
+                found[(st.st_dev, st.st_ino)] = pos
+            self._linked[key] = found
+        return self._linked[key]
+
     def _task(self, instruction: str) -> tuple[int, bool]:
         if instruction in self._task_index:
             return self._task_index[instruction], False
@@ -370,7 +394,8 @@ class _Batch:
     def __init__(self, w: DatasetWriter) -> None:
         self.w = w
         self.indices: list[int] = []
-        self.encoders: dict[str, list[VideoEncoder | _StagedVideo]] = {}
+        self.encoders: dict[str, list[VideoEncoder | _StagedVideo | _LinkedVideo]] = {}
+        self.linked: dict[str, dict[tuple[int, int], int]] = {}  # shared files of this batch
         self.data: list[list[pa.Table]] = []
         self.rows: list[dict[str, Any]] = []
         self.records: list[tuple[int, Episode]] = []
@@ -552,11 +577,22 @@ class _Batch:
         return first + len(encs) - 1, last
 
     def _staged(self, key: str, video: PreparedVideo) -> tuple[int, float, float]:
-        """Give a prepared video its own file; returns its position and timestamps."""
+        """Give a prepared video its own file (a shared one: the dataset's link to it, made
+        once); returns its position and timestamps."""
         w = self.w
         encs = self.encoders.setdefault(key, [])
-        pos = w._next.get(f"video:{key}", 0) + len(encs)
         fps = w._fps or 0.0
+        if video.shared:
+            st = video.path.stat()
+            ident = (st.st_dev, st.st_ino)
+            mine = self.linked.setdefault(key, {})
+            pos = mine.get(ident, w._linked_files(key).get(ident))
+            if pos is None:
+                pos = w._next.get(f"video:{key}", 0) + len(encs)
+                encs.append(_LinkedVideo(video, self._video_path(key, pos), fps))
+                mine[ident] = pos
+            return pos, video.offset, video.offset + video.frames / fps
+        pos = w._next.get(f"video:{key}", 0) + len(encs)
         encs.append(_StagedVideo(video, self._video_path(key, pos), fps))
         return pos, 0.0, video.frames / fps
 
@@ -593,6 +629,8 @@ class _Batch:
         w._next["meta"] += 1
         for key, encs in self.encoders.items():
             w._next[f"video:{key}"] = w._next.get(f"video:{key}", 0) + len(encs)
+        for key, found in self.linked.items():
+            w._linked_files(key).update(found)
         w._write_info_and_stats()
 
     def abort(self) -> None:
@@ -614,3 +652,25 @@ class _StagedVideo:
 
     def abort(self) -> None:
         self.staged.unlink(missing_ok=True)
+
+
+class _LinkedVideo:
+    """A shared video file in a batch: hard-linked (or, across file systems, copied) into place
+    on commit; the source file is never touched."""
+
+    def __init__(self, video: PreparedVideo, path: Path, fps: float) -> None:
+        self.source, self.path, self.fps = video.path, path, fps
+        self.height, self.width = video.height, video.width
+
+    def commit(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = lerobot.tmp_path(self.path)
+        tmp.unlink(missing_ok=True)
+        try:
+            os.link(self.source, tmp)
+        except OSError:  # another file system, or links refused: a copy reads the same
+            shutil.copyfile(self.source, tmp)
+        os.replace(tmp, self.path)
+
+    def abort(self) -> None:
+        lerobot.tmp_path(self.path).unlink(missing_ok=True)

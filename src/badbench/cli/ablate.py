@@ -45,11 +45,13 @@ def ablate_command(
         str, typer.Option(help="Bad shares of the training examples (comma list).")
     ] = "0.05,0.1,0.25,0.5",
     seeds: Annotated[str, typer.Option(help="Training seeds (comma list).")] = "0,1,2",
-    steps: Annotated[int, typer.Option(min=1, help="Optimiser steps of every arm.")] = 400,
+    steps: Annotated[int, typer.Option(min=1, help="Optimiser steps of every arm.")] = 200,
     families: Annotated[
         int, typer.Option(min=2, help="Seed families with every mode, per task (generated).")
     ] = 4,
-    encoder: Annotated[str, typer.Option(help="Image encoder.")] = "efficientnet-lite0",
+    encoder: Annotated[
+        str, typer.Option(help="Image encoder (size=: the frame size it sees).")
+    ] = "efficientnet-lite0:size=160",
     workers: Annotated[int, typer.Option(min=0, help="Generator processes (0: all cores).")] = 0,
 ) -> None:
     """Train the same ReWiND model on bad data of each source and share (and on none), over

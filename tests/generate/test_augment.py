@@ -46,7 +46,9 @@ def _labels(plan):
 
 
 def test_rewind_by_hand() -> None:
-    plan = Rewind().plan(P5, _Fixed(3, 2), 0)
+    # turns allowed: m in [1, 4] (each undoes >= 0.1 of progress): index 2 is m = 3; rewind
+    # lengths allowed for m = 3: j in [1, 3]: index 1 is j = 2
+    plan = Rewind().plan(P5, _Fixed(2, 1), 0)
     assert plan.frames.tolist() == [0, 1, 2, 3, 2, 1]
     outcome, tag, dense = _labels(plan)
     np.testing.assert_allclose(plan.progress, [0, 0.25, 0.5, 0.75, 0.5, 0.25])
@@ -64,6 +66,14 @@ def test_clip_by_hand() -> None:
     assert (tag.start_frame, tag.end_frame, tag.severity) == (2, 2, 0.5)
     assert outcome.score == 0.25 and outcome.progress == 0.5 and not outcome.success
     np.testing.assert_allclose(dense, [0, 0.25, 0.25])
+
+
+def test_rewind_undoes_progress() -> None:
+    plateau = np.array([0.0, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0])
+    for seed in range(20):
+        plan = Rewind().plan(plateau, np.random.default_rng(seed), 0)
+        assert plan.progress.max() - plan.progress[-1] >= 0.1
+    assert Rewind().plan(np.ones(6), np.random.default_rng(0), 0) is None
 
 
 def test_clip_needs_an_unfinished_frame() -> None:

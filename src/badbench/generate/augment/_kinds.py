@@ -20,8 +20,12 @@ target for a rewind) and ``idx`` as the extra ``source_frame``.
 
 The kinds (random draws from the episode's own generator, see ``_run``):
 
-``rewind`` (ReWiND's augmentation): a turning frame ``m`` uniform in ``[ceil((T-1)/4), T-1]``, a
-    rewind length ``j`` uniform in ``[1, m]``; ``idx = 0, 1, ..., m, m-1, ..., m-j``
+``rewind`` (ReWiND's augmentation): a turning frame ``m`` uniform among the frames of
+    ``[ceil((T-1)/4), T-1]`` that some rewind undoes at least ``MIN_UNDO = 0.1`` of progress
+    from, then a rewind length ``j`` uniform among the ``j`` in ``[1, m]`` with
+    ``p_m - p_{m-j} >= MIN_UNDO`` (none: no rewind of this episode; on a linear ramp every
+    ``m`` and ``j`` qualify, as in ReWiND; on a sim episode whose progress sits at 1 for a
+    while it keeps the rewind from undoing nothing); ``idx = 0, 1, ..., m, m-1, ..., m-j``
     (``L = m + 1 + j``), ``q_k = p[idx_k]`` (goes up, then down: mirrored). Tag
     ``synthetic_rewind`` (failure) over the backward frames ``[m+1, L-1]``, severity
     ``p_m - p_{m-j}`` (progress undone, clipped to [0, 1]); ``success = False``.
@@ -63,6 +67,8 @@ import numpy as np
 from badbench.data.taxonomy import FailureCategory, failure_mode
 from badbench.registry import AUGMENTATIONS
 
+MIN_UNDO = 0.1
+"""A rewind undoes at least this much progress."""
 CLIP_MAX_PROGRESS = 0.9
 """A clip ends on a frame whose progress is at most this (it stops before completion)."""
 
@@ -164,10 +170,13 @@ class Rewind(Augmentation):
 
     def plan(self, progress, rng, index, *, instructions=()):  # noqa: ANN001
         t = len(progress)
-        if t < 2:
+        lo = max(1, math.ceil((t - 1) / 4))
+        turns = [m for m in range(lo, t) if progress[m] - progress[:m].min() >= MIN_UNDO]
+        if not turns:
             return None
-        m = int(rng.integers(max(1, math.ceil((t - 1) / 4)), t))
-        j = int(rng.integers(1, m + 1))
+        m = turns[int(rng.integers(len(turns)))]
+        lengths = [j for j in range(1, m + 1) if progress[m] - progress[m - j] >= MIN_UNDO]
+        j = lengths[int(rng.integers(len(lengths)))]
         idx = np.r_[np.arange(m + 1), np.arange(m - 1, m - j - 1, -1)]
         return self._plan(
             index,

@@ -22,8 +22,9 @@ SETTINGS_PATH = "meta/badbench/augment.json"
 GENERATOR = "badbench.augment"
 """The ``generator["name"]`` of every negative."""
 
-VERSION = 1
-"""Bumped when frames or labels of a kind change, so an output never mixes two versions."""
+VERSION = 2
+"""Bumped when frames or labels of a kind change, so an output never mixes two versions
+(2: a rewind undoes at least 0.1 of progress)."""
 
 
 @dataclass(frozen=True)

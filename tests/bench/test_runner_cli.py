@@ -44,7 +44,7 @@ def test_eval_writes_results_and_prints_the_leaderboard(data: Path, tmp_path: Pa
 @pytest.mark.parametrize(
     ("model", "message"),
     [
-        ("nope", "known models: motion, oracle, precomputed, random, time"),
+        ("nope", "known models: motion, oracle, precomputed, random, rewind-v1, time"),
         ("random:sede=1", "its options: seed"),
     ],
 )

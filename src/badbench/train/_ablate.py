@@ -259,6 +259,11 @@ def _examples(
     emb = dict(encoder=config.encoder, camera=config.camera, progress=progress)
     successes = [e for e in success_examples(ds, **emb) if e.episode_id in splits.train]
     sim = [e for e in labelled_examples(ds, **emb) if e.episode_id in splits.train]
+    if not successes:  # before minutes of augmenting and embedding negatives
+        raise ValidationError(
+            "the training split holds no clean success; generate more good episodes",
+            field="data",
+        )
     pools: dict[str, list] = {"sim": sim, "video": []}
     if any(s in ("video", "both") for s in config.sources):
         # negatives of the training successes only: no test context leaks into training
@@ -267,11 +272,6 @@ def _examples(
         pools["video"] = [
             e for e in labelled_examples(neg_root, **emb) if _source_of(e.episode_id) in train_ok
         ]
-    if not successes:
-        raise ValidationError(
-            "the training split holds no clean success; generate more good episodes",
-            field="data",
-        )
     return pools, successes
 
 
